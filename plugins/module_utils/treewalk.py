@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Walk a tree that an untrusted user can write, without ever following a link.
+
+Every entry is reached relative to its already-open parent directory fd, and
+every open uses O_NOFOLLOW, so swapping a directory for a symlink mid-walk
+yields a skipped link, never the link's target. Memory is bounded by the depth
+of the tree, not the number of entries (one scandir iterator per level).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import os
+import stat
+
+FILE = 'file'
+DIRECTORY = 'directory'
+LINK = 'link'
+OTHER = 'other'
+MOUNT = 'mount'
+
+# O_NONBLOCK: a FIFO swapped in for a file must not block the open.
+OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+DIR_FLAGS = OPEN_FLAGS | os.O_DIRECTORY
+
+
+class WalkError(Exception):
+    """The walk cannot start; the message says what to change."""
+
+
+class Entry:
+    """One entry of the tree. For directories, fd is open until the walk moves on;
+    for files, open it with open_file() while the walk is still on it."""
+
+    __slots__ = ('parent_fd', 'name', 'relpath', 'kind', 'fd', 'stat')
+
+    def __init__(self, parent_fd, name, relpath, kind, fd=None, st=None):
+        self.parent_fd = parent_fd
+        self.name = name
+        self.relpath = relpath
+        self.kind = kind
+        self.fd = fd
+        self.stat = st
+
+
+def display(path):
+    """A printable, JSON-safe form of a path that may hold bytes that are not UTF-8."""
+    return path.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
+
+
+def open_root(path):
+    """Open path itself without following a final symlink; (fd or None, kind, stat)."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise WalkError("path %s does not exist" % display(path))
+        raise WalkError("cannot examine %s: %s" % (display(path), exc.strerror))
+    if stat.S_ISLNK(st.st_mode):
+        raise WalkError("path %s is a symbolic link; links are never followed, give the path it points to"
+                        % display(path))
+    if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+        return None, OTHER, st
+    try:
+        fd = os.open(path, OPEN_FLAGS)
+    except OSError as exc:
+        raise WalkError("cannot open %s: %s" % (display(path), exc.strerror))
+    st = os.fstat(fd)
+    return fd, (DIRECTORY if stat.S_ISDIR(st.st_mode) else FILE), st
+
+
+def open_file(entry):
+    """Open a FILE entry relative to its parent; (fd, stat) of a regular file, or
+    (None, kind) when it turned into something else (link, other) or vanished."""
+    try:
+        fd = os.open(entry.name, OPEN_FLAGS, dir_fd=entry.parent_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None, LINK
+        if exc.errno == errno.ENOENT:
+            return None, None
+        raise
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        return None, OTHER
+    return fd, st
+
+
+def walk(root_fd, root_stat, cross_filesystems=False, on_error=None):
+    """Yield an Entry for every entry below the open directory root_fd, depth first.
+
+    Links and special files are yielded (so callers can count them) but never
+    opened. Sub-directories on another filesystem are yielded as MOUNT and not
+    entered unless cross_filesystems. Errors on single entries go to
+    on_error(relpath, OSError) and the walk goes on.
+    """
+    stack = [(root_fd, os.scandir(root_fd), '')]
+    try:
+        while stack:
+            dir_fd, entries, dir_rel = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                entries.close()
+                if dir_fd != root_fd:
+                    os.close(dir_fd)
+                stack.pop()
+                continue
+            name = entry.name
+            relpath = dir_rel + name if not dir_rel else dir_rel + '/' + name
+            try:
+                if entry.is_symlink():
+                    yield Entry(dir_fd, name, relpath, LINK)
+                elif entry.is_dir(follow_symlinks=False):
+                    child = _open_dir(dir_fd, name, relpath, root_stat, cross_filesystems)
+                    if child.fd is not None:
+                        stack.append((child.fd, os.scandir(child.fd), relpath))
+                    yield child
+                elif entry.is_file(follow_symlinks=False):
+                    yield Entry(dir_fd, name, relpath, FILE)
+                else:
+                    yield Entry(dir_fd, name, relpath, OTHER)
+            except OSError as exc:
+                if exc.errno != errno.ENOENT and on_error is not None:
+                    on_error(relpath, exc)
+    finally:
+        for dir_fd, entries, _rel in stack:
+            entries.close()
+            if dir_fd != root_fd:
+                os.close(dir_fd)
+
+
+def _open_dir(parent_fd, name, relpath, root_stat, cross_filesystems):
+    try:
+        fd = os.open(name, DIR_FLAGS, dir_fd=parent_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            # Swapped for a link since it was listed: never follow it.
+            return Entry(parent_fd, name, relpath, LINK)
+        if exc.errno == errno.ENOTDIR:
+            return Entry(parent_fd, name, relpath, FILE)
+        raise
+    st = os.fstat(fd)
+    if st.st_dev != root_stat.st_dev and not cross_filesystems:
+        os.close(fd)
+        return Entry(parent_fd, name, relpath, MOUNT, st=st)
+    return Entry(parent_fd, name, relpath, DIRECTORY, fd=fd, st=st)
+
+
+class TreeVisit:
+    """Visit a path and, when recursing, every entry below it: counts what it met,
+    collects per-entry failures (capped), and calls visit() on each selected
+    regular file or directory with an fd that is open while visit() runs.
+
+    Subclasses implement visit(fd, relpath, kind, st); an exception other than
+    OSError raised there stops the whole walk.
+    """
+
+    def __init__(self, entry_types, max_paths):
+        self.entry_types = entry_types
+        self.max_paths = max_paths
+        self.root_path = None
+        self.counts = dict(examined=0, skipped_symlinks=0, skipped_other=0, skipped_mounts=0, failed=0)
+        self.failures = []
+
+    def visit(self, fd, relpath, kind, st):
+        raise NotImplementedError
+
+    def path_of(self, relpath):
+        """Absolute path of an entry; only for fallbacks that need a name, never for opening."""
+        return self.root_path if relpath == '.' else os.path.join(self.root_path, relpath)
+
+    def failed(self, relpath, exc):
+        self.counts['failed'] += 1
+        if len(self.failures) < self.max_paths:
+            self.failures.append(dict(path=display(relpath), error=getattr(exc, 'strerror', None) or str(exc)))
+
+    def run(self, root_path, recurse=False, cross_filesystems=False):
+        """Walk root_path; returns what visit() returned for root_path itself (None if skipped)."""
+        self.root_path = root_path
+        root_fd, root_kind, root_stat = open_root(root_path)
+        self.counts['examined'] += 1
+        if root_fd is None:
+            self.counts['skipped_other'] += 1
+            return None
+        try:
+            root_result = self.visit(root_fd, '.', root_kind, root_stat)
+            if recurse and root_kind == DIRECTORY:
+                self._tree(root_fd, root_stat, cross_filesystems)
+            return root_result
+        finally:
+            os.close(root_fd)
+
+    def _tree(self, root_fd, root_stat, cross_filesystems):
+        for item in walk(root_fd, root_stat, cross_filesystems, on_error=self.failed):
+            self.counts['examined'] += 1
+            if item.kind in (LINK, MOUNT, OTHER):
+                self._skipped(item.kind)
+            elif item.kind not in self.entry_types:
+                continue
+            elif item.kind == DIRECTORY:
+                self._guarded(item.fd, item.relpath, DIRECTORY, item.stat)
+            else:
+                self._file(item)
+
+    def _skipped(self, kind):
+        self.counts[{LINK: 'skipped_symlinks', MOUNT: 'skipped_mounts', OTHER: 'skipped_other'}[kind]] += 1
+
+    def _file(self, item):
+        try:
+            fd, found = open_file(item)
+        except OSError as exc:
+            self.failed(item.relpath, exc)
+            return
+        if fd is None:
+            if found is not None:
+                self._skipped(found)
+            return
+        try:
+            self._guarded(fd, item.relpath, FILE, found)
+        finally:
+            os.close(fd)
+
+    def _guarded(self, fd, relpath, kind, st):
+        try:
+            self.visit(fd, relpath, kind, st)
+        except OSError as exc:
+            self.failed(relpath, exc)
