@@ -239,7 +239,16 @@ def update(flag_io, fd, path, spec, check_mode=False):
     if after == before or check_mode:
         return before, after
     try:
-        flag_io.set(fd, path, after)
+        if before & after & IMMUTABLE:
+            # ext4 refuses any other change while 'i' stays set: drop 'i', change, set it again.
+            flag_io.set(fd, path, before & ~IMMUTABLE)
+            try:
+                flag_io.set(fd, path, after)
+            except OSError:
+                flag_io.set(fd, path, before)
+                raise
+        else:
+            flag_io.set(fd, path, after)
     except OSError as exc:
         explained = explain_set_error(exc, fd, after ^ before)
         if explained is None:

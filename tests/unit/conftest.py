@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests run on a real filesystem as root: flags are a kernel feature, not something to mock.
+
+Runnable with plain pytest from a checkout (this file makes the checkout importable as
+ansible_collections.worm.sftp) and with ansible-test units.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _make_importable():
+    marker = os.sep + os.path.join('ansible_collections', 'worm', 'sftp')
+    if REPO.endswith(marker):
+        root = REPO[:-len(marker)]
+    else:
+        root = tempfile.mkdtemp(prefix='worm-sftp-import-')
+        os.makedirs(os.path.join(root, 'ansible_collections', 'worm'))
+        os.symlink(REPO, os.path.join(root, 'ansible_collections', 'worm', 'sftp'))
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return root
+
+
+COLLECTIONS_ROOT = _make_importable()
+
+
+def pytest_configure(config):
+    if os.geteuid() != 0:
+        raise pytest.UsageError('the unit tests set immutable flags on a real filesystem: run them as root')
+
+
+def lsattr_letters(path):
+    """Flag letters as e2fsprogs' lsattr shows them: an oracle independent of our code."""
+    out = subprocess.run(['lsattr', '-d', path], check=True, stdout=subprocess.PIPE).stdout.decode('utf-8', 'surrogateescape')
+    return out.split()[0].replace('-', '')
+
+
+def release(path):
+    """Clear i and a below path so that pytest can delete it."""
+    subprocess.run(['chattr', '-R', '-i', '-a', path], check=False, stderr=subprocess.DEVNULL)
+    subprocess.run(['chattr', '-i', '-a', path], check=False, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def flags_of():
+    """lsattr(1) as a function: path -> flag letters."""
+    return lsattr_letters
+
+
+@pytest.fixture
+def workdir():
+    """A scratch directory on the root filesystem (ext4 on the CI machine), released afterwards."""
+    path = tempfile.mkdtemp(prefix='worm-sftp-test-', dir='/var/tmp')
+    yield path
+    release(path)
+    subprocess.run(['rm', '-rf', '--one-file-system', path], check=True)
+
+
+@pytest.fixture
+def tmpfs(workdir):
+    """A small tmpfs mounted inside workdir (a filesystem that refuses most flags)."""
+    mountpoint = os.path.join(workdir, 'tmpfs')
+    os.mkdir(mountpoint)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountpoint], check=True)
+    yield mountpoint
+    release(mountpoint)
+    subprocess.run(['umount', mountpoint], check=True)
+
+
+@pytest.fixture
+def run_module(capsys):
+    """Run a module's main() with arguments; returns (failed, result)."""
+    from ansible.module_utils.testing import patch_module_args
+
+    def runner(main, check_mode=False, diff=False, **args):
+        if check_mode:
+            args['_ansible_check_mode'] = True
+        if diff:
+            args['_ansible_diff'] = True
+        with patch_module_args(args):
+            with pytest.raises(SystemExit) as exited:
+                main()
+        result = json.loads(capsys.readouterr().out)
+        return exited.value.code != 0, result
+
+    return runner
+
+
+@pytest.fixture
+def module_subprocess():
+    """Run a module file as its own process (for capability tests); returns (failed, result)."""
+
+    def runner(module_name, args, prefix=()):
+        with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as handle:
+            json.dump({'ANSIBLE_MODULE_ARGS': args}, handle)
+        env = dict(os.environ, PYTHONPATH=COLLECTIONS_ROOT)
+        try:
+            proc = subprocess.run(
+                list(prefix) + [sys.executable, '-m', 'ansible_collections.worm.sftp.plugins.modules.' + module_name,
+                                handle.name],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, check=False)
+        finally:
+            os.unlink(handle.name)
+        return proc.returncode != 0, json.loads(proc.stdout.decode())
+
+    return runner

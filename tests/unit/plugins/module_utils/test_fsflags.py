@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.worm.sftp.plugins.module_utils import fsflags
+from ansible_collections.worm.sftp.plugins.module_utils import durations
+
+I, A, E, D = (fsflags.LETTER_BITS[x] for x in 'iaed')
+
+
+@pytest.mark.parametrize('spec, current, expected', [
+    ('+i', 0, I),
+    ('+i', I | E, I | E),
+    ('+ia', E, I | A | E),
+    ('-i', I | E, E),
+    ('-a', I | E, I | E),
+    ('=i', A | D | E, I | E),
+    ('=', I | A | E, E),
+    ('+i-a', A, I),
+    ('+i -a', A | E, I | E),
+    ('=i', I | E | 0x4000000, I | E | 0x4000000),
+])
+def test_apply_compares_bits_and_keeps_kernel_flags(spec, current, expected):
+    assert fsflags.FlagSpec(spec).apply(current) == expected
+
+
+@pytest.mark.parametrize('spec, message', [
+    ('i', "not in chattr syntax"),
+    ('', "not in chattr syntax"),
+    ('+i=a', "mixes '='"),
+    ('+i-i', "both adds and removes i"),
+    ('+q', "unknown attribute letter(s) 'q'"),
+    ('+iZ', "unknown attribute letter(s) 'Z'"),
+    ('+e', "'e' are managed by the kernel"),
+    ('=V', "'V' are managed by the kernel"),
+    ('+i;id', "not in chattr syntax"),
+])
+def test_bad_specs_name_the_problem(spec, message):
+    with pytest.raises(fsflags.FlagError) as err:
+        fsflags.FlagSpec(spec)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize('bits, letters', [
+    (0, ''),
+    (E, 'e'),
+    (I | E, 'ie'),
+    (I | A | D | E, 'iade'),
+])
+def test_letters_in_lsattr_order(bits, letters):
+    assert fsflags.bits_to_letters(bits) == letters
+
+
+def test_flag_table_has_one_bit_per_letter():
+    bits = [bit for _letter, bit, _settable in fsflags.FLAG_TABLE]
+    assert len(bits) == len(set(bits))
+    assert all(bit & (bit - 1) == 0 for bit in bits)
+
+
+def test_known_letters_accepts_read_only_ones_for_filters():
+    assert fsflags.known_letters_to_bits('ie') == I | E
+    with pytest.raises(fsflags.FlagError):
+        fsflags.known_letters_to_bits('iq')
+
+
+@pytest.mark.parametrize('text, seconds', [
+    ('90', 90), ('90s', 90), ('15m', 900), ('2h', 7200), ('7d', 604800), ('2w', 1209600), (' 3 d ', 259200),
+])
+def test_durations(text, seconds):
+    assert durations.parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize('text', ['', '-5m', '1.5h', '15 minutes', '3y'])
+def test_bad_durations(text):
+    with pytest.raises(ValueError) as err:
+        durations.parse_duration(text)
+    assert 'for example' in str(err.value)

@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from ansible_collections.worm.sftp.plugins.modules import lsattr
+
+
+@pytest.fixture
+def audit_tree(workdir):
+    """Two sealed files, two unsealed (one old, one fresh, one hidden), a sub-directory, a link."""
+    def make(rel, sealed=False, age=0):
+        path = os.path.join(workdir, rel)
+        if not os.path.isdir(os.path.dirname(path)):
+            os.makedirs(os.path.dirname(path))
+        with open(path, 'wb') as handle:
+            handle.write(b'12345')
+        if age:
+            then = time.time() - age
+            os.utime(path, (then, then))
+        if sealed:
+            subprocess.run(['chattr', '+i', path], check=True)
+    make('sealed-1', sealed=True, age=7200)
+    make('sub/sealed-2', sealed=True)
+    make('old-unsealed', age=3600)
+    make('sub/.fresh-unsealed')
+    os.symlink('/etc/passwd', os.path.join(workdir, 'link'))
+    return workdir
+
+
+@pytest.mark.parametrize('args, matched, paths', [
+    (dict(lacking='i'), 2, ['old-unsealed', 'sub/.fresh-unsealed']),
+    (dict(lacking='i', older_than='15m'), 1, ['old-unsealed']),
+    (dict(having='i'), 2, ['sealed-1', 'sub/sealed-2']),
+    (dict(having='i', older_than='1h'), 1, ['sealed-1']),
+    (dict(having='ie'), 2, ['sealed-1', 'sub/sealed-2']),
+    (dict(), 4, ['old-unsealed', 'sealed-1', 'sub/.fresh-unsealed', 'sub/sealed-2']),
+])
+def test_filters(audit_tree, run_module, args, matched, paths):
+    failed, result = run_module(lsattr.main, path=audit_tree, recurse=True, entry_types=['file'], **args)
+    assert not failed, result
+    assert result['counts']['matched'] == matched
+    assert sorted(entry['path'] for entry in result['entries']) == paths
+    assert result['matched_bytes'] == 5 * matched
+    assert result['counts']['skipped_symlinks'] == 1
+    assert result['changed'] is False
+
+
+def test_oldest_mtime_tells_since_when(audit_tree, run_module):
+    failed, result = run_module(lsattr.main, path=audit_tree, recurse=True, entry_types=['file'], lacking='i')
+    assert not failed
+    assert result['oldest_mtime'] == pytest.approx(time.time() - 3600, abs=60)
+    assert result['newest_mtime'] == pytest.approx(time.time(), abs=60)
+
+
+def test_single_path_reports_letters(audit_tree, run_module):
+    failed, result = run_module(lsattr.main, path=os.path.join(audit_tree, 'sealed-1'))
+    assert not failed
+    assert result['attributes'] == 'ie'
+    assert result['counts']['examined'] == 1
+
+
+def test_cap_on_listed_entries(audit_tree, run_module):
+    failed, result = run_module(lsattr.main, path=audit_tree, recurse=True, max_paths=1)
+    assert not failed
+    assert len(result['entries']) == 1
+    assert result['entries_truncated'] is True
+    assert result['counts']['matched'] == 6
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(lacking='q'), "unknown attribute letter(s) 'q'"),
+    (dict(older_than='soon'), 'is not a duration'),
+])
+def test_bad_filters(audit_tree, run_module, args, message):
+    failed, result = run_module(lsattr.main, path=audit_tree, **args)
+    assert failed
+    assert message in result['msg']
+
+
+def test_symlink_path_refused(audit_tree, run_module):
+    failed, result = run_module(lsattr.main, path=os.path.join(audit_tree, 'link'))
+    assert failed
+    assert 'symbolic link' in result['msg']
