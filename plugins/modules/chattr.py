@@ -77,13 +77,17 @@ seealso:
   - module: ansible.builtin.file
     description: Its I(attributes) option compares flags as text and reports a change on every run.
 author:
-  - worm.sftp contributors
+  - worm.sftp contributors (@worm-sftp)
 attributes:
   check_mode:
+    description: Computes and reports every change without making it.
     support: full
   diff_mode:
+    description: Shows the flags before and after of each changed entry (capped by I(max_paths)).
     support: full
   platform:
+    description: Linux filesystems with inode flags (ext4, xfs, btrfs, tmpfs, overlayfs).
+    support: full
     platforms: posix
 '''
 

@@ -68,13 +68,17 @@ seealso:
   - module: worm.sftp.chattr
   - module: ansible.builtin.stat
 author:
-  - worm.sftp contributors
+  - worm.sftp contributors (@worm-sftp)
 attributes:
   check_mode:
+    description: Reads only; runs the same in check mode.
     support: full
   diff_mode:
+    description: Reads only; there is nothing to show.
     support: none
   platform:
+    description: Linux filesystems with inode flags (ext4, xfs, btrfs, tmpfs, overlayfs).
+    support: full
     platforms: posix
 '''
 
