@@ -34,7 +34,7 @@ options:
     description:
       - The change in C(chattr) syntax, an operator followed by flag letters, for example C(+i), C(-a), C(=i) or C(+ia).
       - C(+) adds, C(-) removes, C(=) sets exactly these among the flags a user can set and keeps the kernel-managed ones.
-      - Letters a user can set are C(sS D i a d A c j t T C x F P m u).
+      - Letters a user can set are C(s u S D i a d A c j t T C x F P m).
     type: str
     required: true
     aliases: [ attr ]

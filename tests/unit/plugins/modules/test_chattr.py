@@ -259,3 +259,17 @@ def test_names_that_are_not_utf8_are_reported_safely(flags_of, workdir, run_modu
     assert not failed, result
     assert result['changed_paths'] == ['bad-\\xff-name']
     assert 'i' in flags_of(raw.decode('utf-8', 'surrogateescape'))
+
+
+def test_program_fallback_where_ioctl_numbers_are_unknown(flags_of, backup_tree, run_module, monkeypatch):
+    from ansible_collections.worm.sftp.plugins.module_utils import fsflags
+    monkeypatch.setattr(fsflags, '_ioctl_numbers', lambda: None)
+    root = backup_tree['root']
+    failed, result = run_module(chattr.main, path=root, attributes='+i', recurse=True, entry_types=['file'])
+    assert not failed, result
+    assert result['counts']['changed'] == 4
+    for rel in backup_tree['files']:
+        assert 'i' in flags_of(os.path.join(root, rel)), rel
+    assert 'i' not in flags_of(backup_tree['decoy'])
+    failed, result = run_module(chattr.main, path=root, attributes='+i', recurse=True, entry_types=['file'])
+    assert not failed and result['changed'] is False
