@@ -231,3 +231,13 @@ class TreeVisit:
             self.visit(fd, relpath, kind, st)
         except OSError as exc:
             self.failed(relpath, exc)
+
+
+def tree_walk_argument_spec():
+    """Argument spec of the walk options the modules share (documented in doc_fragments/tree_walk.py)."""
+    return dict(
+        recurse=dict(type='bool', default=False),
+        entry_types=dict(type='list', elements='str', choices=[FILE, DIRECTORY], default=[FILE, DIRECTORY]),
+        cross_filesystems=dict(type='bool', default=False),
+        max_paths=dict(type='int', default=100),
+    )

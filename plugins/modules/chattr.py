@@ -38,31 +38,6 @@ options:
     type: str
     required: true
     aliases: [ attr ]
-  recurse:
-    description:
-      - Also change every entry below I(path) when it is a directory, dot-files and sub-directories included.
-    type: bool
-    default: false
-  entry_types:
-    description:
-      - Which kinds of entries change, I(path) itself included.
-      - C([file]) with I(recurse=true) seals every regular file below a directory while the directory and its
-        sub-directories stay writable.
-      - Symbolic links and special files (FIFOs, sockets, devices) never change.
-    type: list
-    elements: str
-    choices: [ file, directory ]
-    default: [ file, directory ]
-  cross_filesystems:
-    description:
-      - Whether the walk enters sub-directories that are mount points of other filesystems.
-    type: bool
-    default: false
-  max_paths:
-    description:
-      - How many changed paths (and failures) to list in the result and the diff; counts are always complete.
-    type: int
-    default: 100
 notes:
   - Changing C(i) or C(a) needs the C(CAP_LINUX_IMMUTABLE) capability (root has it; containers need
     C(--cap-add LINUX_IMMUTABLE)). Other flags need ownership of the file or C(CAP_FOWNER).
@@ -76,6 +51,8 @@ seealso:
   - module: worm.sftp.lsattr
   - module: ansible.builtin.file
     description: Its I(attributes) option compares flags as text and reports a change on every run.
+extends_documentation_fragment:
+  - worm.sftp.tree_walk
 author:
   - worm.sftp contributors (@worm-sftp)
 attributes:
@@ -85,10 +62,6 @@ attributes:
   diff_mode:
     description: Shows the flags before and after of each changed entry (capped by I(max_paths)).
     support: full
-  platform:
-    description: Linux filesystems with inode flags (ext4, xfs, btrfs, tmpfs, overlayfs).
-    support: full
-    platforms: posix
 '''
 
 EXAMPLES = r'''
@@ -211,18 +184,12 @@ class ChattrRun(treewalk.TreeVisit):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type='path', required=True),
-            attributes=dict(type='str', required=True, aliases=['attr']),
-            recurse=dict(type='bool', default=False),
-            entry_types=dict(type='list', elements='str', choices=['file', 'directory'],
-                             default=['file', 'directory']),
-            cross_filesystems=dict(type='bool', default=False),
-            max_paths=dict(type='int', default=100),
-        ),
-        supports_check_mode=True,
+    argument_spec = treewalk.tree_walk_argument_spec()
+    argument_spec.update(
+        path=dict(type='path', required=True),
+        attributes=dict(type='str', required=True, aliases=['attr']),
     )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     path = module.params['path']
     if module.params['max_paths'] < 0:
         module.fail_json(msg='max_paths must be 0 or more', path=path)

@@ -24,18 +24,6 @@ options:
       - The file or directory to read. A final symbolic link is refused, never followed.
     type: path
     required: true
-  recurse:
-    description:
-      - Also read every entry below I(path) when it is a directory, dot-files included.
-    type: bool
-    default: false
-  entry_types:
-    description:
-      - Which kinds of entries can match, I(path) itself included.
-    type: list
-    elements: str
-    choices: [ file, directory ]
-    default: [ file, directory ]
   having:
     description:
       - Flag letters an entry must all have to match, for example C(i).
@@ -51,22 +39,14 @@ options:
       - Only entries last modified longer ago than this match; a whole number of seconds or with a unit
         C(s), C(m), C(h), C(d) or C(w), for example C(15m) or C(7d).
     type: str
-  cross_filesystems:
-    description:
-      - Whether the walk enters sub-directories that are mount points of other filesystems.
-    type: bool
-    default: false
-  max_paths:
-    description:
-      - How many matching entries (and failures) to list; counts are always complete.
-    type: int
-    default: 100
 notes:
   - Reading flags needs no capability, only permission to open the entry for reading.
   - Memory use does not grow with the number of entries.
 seealso:
   - module: worm.sftp.chattr
   - module: ansible.builtin.stat
+extends_documentation_fragment:
+  - worm.sftp.tree_walk
 author:
   - worm.sftp contributors (@worm-sftp)
 attributes:
@@ -76,10 +56,6 @@ attributes:
   diff_mode:
     description: Reads only; there is nothing to show.
     support: none
-  platform:
-    description: Linux filesystems with inode flags (ext4, xfs, btrfs, tmpfs, overlayfs).
-    support: full
-    platforms: posix
 '''
 
 EXAMPLES = r'''
@@ -213,20 +189,14 @@ class LsattrRun(treewalk.TreeVisit):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type='path', required=True),
-            recurse=dict(type='bool', default=False),
-            entry_types=dict(type='list', elements='str', choices=['file', 'directory'],
-                             default=['file', 'directory']),
-            having=dict(type='str', default=''),
-            lacking=dict(type='str', default=''),
-            older_than=dict(type='str'),
-            cross_filesystems=dict(type='bool', default=False),
-            max_paths=dict(type='int', default=100),
-        ),
-        supports_check_mode=True,
+    argument_spec = treewalk.tree_walk_argument_spec()
+    argument_spec.update(
+        path=dict(type='path', required=True),
+        having=dict(type='str', default=''),
+        lacking=dict(type='str', default=''),
+        older_than=dict(type='str'),
     )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     path = params['path']
     try:

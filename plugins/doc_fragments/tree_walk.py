@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The tree-walk options that worm.sftp.chattr and worm.sftp.lsattr share.
+    DOCUMENTATION = r'''
+options:
+  recurse:
+    description:
+      - Also act on every entry below I(path) when it is a directory, dot-files and sub-directories included.
+    type: bool
+    default: false
+  entry_types:
+    description:
+      - Which kinds of entries the task acts on (changes, or lists), I(path) itself included.
+      - C([file]) with I(recurse=true) acts on every regular file below a directory and leaves the directory
+        and its sub-directories alone, for example to seal uploads while new ones can still arrive.
+      - Symbolic links and special files (FIFOs, sockets, devices) are never acted on; they are counted.
+    type: list
+    elements: str
+    choices: [ file, directory ]
+    default: [ file, directory ]
+  cross_filesystems:
+    description:
+      - Whether the walk enters sub-directories that are mount points of other filesystems.
+    type: bool
+    default: false
+  max_paths:
+    description:
+      - How many entries (and failures) to list in the result; counts are always complete.
+    type: int
+    default: 100
+attributes:
+  platform:
+    description: Linux filesystems with inode flags (ext4, xfs, btrfs, tmpfs, overlayfs).
+    support: full
+    platforms: posix
+'''
