@@ -32,6 +32,14 @@ options:
       - Whether the walk enters sub-directories that are mount points of other filesystems.
     type: bool
     default: false
+  exclude:
+    description:
+      - Shell patterns matched against each entry's path relative to I(path); matching entries are not acted on
+        (they are counted as C(excluded)). C(*) also matches C(/), so C(*.partial) matches at any depth and
+        C(locks/*) matches everything below C(locks). Excluded directories are still walked.
+    type: list
+    elements: str
+    default: []
   max_paths:
     description:
       - How many entries (and failures) to list in the result; counts are always complete.

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import fnmatch
 import os
 import stat
 
@@ -161,11 +162,12 @@ class TreeVisit:
     OSError raised there stops the whole walk.
     """
 
-    def __init__(self, entry_types, max_paths):
+    def __init__(self, entry_types, max_paths, exclude=()):
         self.entry_types = entry_types
         self.max_paths = max_paths
+        self.exclude = tuple(exclude)
         self.root_path = None
-        self.counts = dict(examined=0, skipped_symlinks=0, skipped_other=0, skipped_mounts=0, failed=0)
+        self.counts = dict(examined=0, skipped_symlinks=0, skipped_other=0, skipped_mounts=0, excluded=0, failed=0)
         self.failures = []
 
     def visit(self, fd, relpath, kind, st):
@@ -203,6 +205,9 @@ class TreeVisit:
                 self._skipped(item.kind)
             elif item.kind not in self.entry_types:
                 continue
+            elif self.exclude and is_excluded(item.relpath, self.exclude):
+                # Excluded entries are not acted on; excluded directories are still walked.
+                self.counts['excluded'] += 1
             elif item.kind == DIRECTORY:
                 self._guarded(item.fd, item.relpath, DIRECTORY, item.stat)
             else:
@@ -233,6 +238,11 @@ class TreeVisit:
             self.failed(relpath, exc)
 
 
+def is_excluded(relpath, patterns):
+    """Whether a path relative to the walk's root matches a shell pattern ('*' also matches '/')."""
+    return any(fnmatch.fnmatchcase(relpath, pattern) for pattern in patterns)
+
+
 def tree_walk_argument_spec():
     """Argument spec of the walk options the modules share (documented in doc_fragments/tree_walk.py)."""
     return dict(
@@ -240,4 +250,5 @@ def tree_walk_argument_spec():
         entry_types=dict(type='list', elements='str', choices=[FILE, DIRECTORY], default=[FILE, DIRECTORY]),
         cross_filesystems=dict(type='bool', default=False),
         max_paths=dict(type='int', default=100),
+        exclude=dict(type='list', elements='str', default=[]),
     )

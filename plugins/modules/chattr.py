@@ -124,11 +124,15 @@ counts:
       description: Sub-directories on another filesystem that were not entered.
       type: int
       sample: 0
+    excluded:
+      description: Entries that matched I(exclude).
+      type: int
+      sample: 0
     failed:
       description: Entries that could not be examined or changed.
       type: int
       sample: 0
-  sample: {examined: 1204, changed: 3, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, failed: 0}
+  sample: {examined: 1204, changed: 3, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, excluded: 0, failed: 0}
 changed_paths:
   description: Up to I(max_paths) changed entries, relative to I(path) (C(.) is I(path) itself).
   returned: always
@@ -157,8 +161,8 @@ from ansible_collections.worm.sftp.plugins.module_utils import treewalk
 class ChattrRun(treewalk.TreeVisit):
     """One walk that computes and (outside check mode) applies a flag change."""
 
-    def __init__(self, spec, entry_types, max_paths, check_mode):
-        super(ChattrRun, self).__init__(entry_types, max_paths)
+    def __init__(self, spec, entry_types, max_paths, check_mode, exclude=()):
+        super(ChattrRun, self).__init__(entry_types, max_paths, exclude)
         self.spec = spec
         self.check_mode = check_mode
         self.flag_io = fsflags.FlagIO()
@@ -198,7 +202,8 @@ def main():
     except fsflags.FlagError as exc:
         module.fail_json(msg=str(exc), path=path)
 
-    run = ChattrRun(spec, module.params['entry_types'], module.params['max_paths'], module.check_mode)
+    run = ChattrRun(spec, module.params['entry_types'], module.params['max_paths'], module.check_mode,
+                    module.params['exclude'])
     result = dict(path=path)
     try:
         root_after = run.run(path, module.params['recurse'], module.params['cross_filesystems'])

@@ -94,7 +94,7 @@ counts:
   description: How many entries were examined, matched, and skipped for each reason.
   returned: always
   type: dict
-  sample: {examined: 1204, matched: 2, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, failed: 0}
+  sample: {examined: 1204, matched: 2, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, excluded: 0, failed: 0}
 matched_bytes:
   description: Total size of the matching regular files.
   returned: always
@@ -156,8 +156,8 @@ from ansible_collections.worm.sftp.plugins.module_utils import treewalk
 class LsattrRun(treewalk.TreeVisit):
     """One walk that reads flags and keeps counts and a capped list of matches."""
 
-    def __init__(self, having, lacking, newest_allowed, entry_types, max_paths):
-        super(LsattrRun, self).__init__(entry_types, max_paths)
+    def __init__(self, having, lacking, newest_allowed, entry_types, max_paths, exclude=()):
+        super(LsattrRun, self).__init__(entry_types, max_paths, exclude)
         self.having = having
         self.lacking = lacking
         self.newest_allowed = newest_allowed
@@ -210,7 +210,7 @@ def main():
     except (ValueError, fsflags.FlagError) as exc:
         module.fail_json(msg=str(exc), path=path)
 
-    run = LsattrRun(having, lacking, newest_allowed, params['entry_types'], params['max_paths'])
+    run = LsattrRun(having, lacking, newest_allowed, params['entry_types'], params['max_paths'], params['exclude'])
     try:
         root_flags = run.run(path, params['recurse'], params['cross_filesystems']) or 0
     except treewalk.WalkError as exc:

@@ -18,13 +18,6 @@ def flags(host, *paths):
     return dict((line.split()[1], line.split()[0]) for line in out.splitlines())
 
 
-@pytest.fixture(autouse=True)
-def journal_on_failure(host, request):
-    yield
-    report = getattr(request.node, 'rep_call', None)
-    if report is not None and report.failed:
-        print(host.run('journalctl -n 50 --no-pager').stdout)
-
 
 def test_every_file_is_immutable_dot_files_included(host):
     letters = flags(host, *FILES)

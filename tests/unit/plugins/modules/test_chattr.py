@@ -86,7 +86,7 @@ def test_seal_tree_files_only_keeps_directories_writable(flags_of, backup_tree, 
         assert 'i' not in flags_of(os.path.join(root, rel)), rel
     assert sorted(result['changed_paths']) == sorted(backup_tree['files'])
     assert result['counts'] == dict(examined=9, changed=4, skipped_symlinks=2, skipped_other=0,
-                                    skipped_mounts=0, failed=0)
+                                    skipped_mounts=0, excluded=0, failed=0)
     # New files can still be created in every directory.
     for rel in backup_tree['dirs']:
         write(os.path.join(root, rel, 'new-after-seal'))
@@ -273,3 +273,15 @@ def test_program_fallback_where_ioctl_numbers_are_unknown(flags_of, backup_tree,
     assert 'i' not in flags_of(backup_tree['decoy'])
     failed, result = run_module(chattr.main, path=root, attributes='+i', recurse=True, entry_types=['file'])
     assert not failed and result['changed'] is False
+
+
+def test_excluded_paths_are_not_changed_but_walked(flags_of, workdir, run_module):
+    for rel in ('locks/lock-1', 'data/ab/blob', 'data/ab/blob-restic-temp-123', 'config'):
+        write(os.path.join(workdir, rel))
+    failed, result = run_module(chattr.main, path=workdir, attributes='+i', recurse=True, entry_types=['file'],
+                                exclude=['locks/*', '*-restic-temp-*'])
+    assert not failed, result
+    assert sorted(result['changed_paths']) == ['config', 'data/ab/blob']
+    assert result['counts']['excluded'] == 2
+    assert 'i' not in flags_of(os.path.join(workdir, 'locks/lock-1'))
+    assert 'i' not in flags_of(os.path.join(workdir, 'data/ab/blob-restic-temp-123'))

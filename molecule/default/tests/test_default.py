@@ -1,0 +1,184 @@
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The backup target after converge: accounts, directories, incron, sshd, and real
+immutability of files uploaded over SFTP from this machine through 127.0.0.1."""
+
+import io
+import os
+import stat
+import time
+import uuid
+
+import paramiko
+import pytest
+
+# SSH of each container is published on 127.0.0.1 (.config/molecule/config.yml).
+SSH_PORTS = {'worm-debian12': 2222, 'worm-debian13': 2223}
+CLIENTS = {
+    'alice-laptop': dict(profile='duplicati', key=True),
+    'bob-server': dict(profile='duplicity', password='duplicity-test-password'),
+}
+SEAL_WAIT = 10  # seconds; the event path seals in milliseconds, this only absorbs a busy machine
+
+
+def user_of(client):
+    return 'backup-' + client
+
+
+def dir_of(client):
+    return '/backups/' + client
+
+
+
+def sftp_session(host, client):
+    """An SFTP session as the client, from this machine, like a real backup program."""
+    transport = paramiko.Transport(('127.0.0.1', SSH_PORTS[host.backend.get_hostname()]))
+    transport.start_client(timeout=30)
+    settings = CLIENTS[client]
+    if settings.get('key'):
+        key = paramiko.Ed25519Key.from_private_key_file(
+            os.path.join(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'], 'client_key'))
+        transport.auth_publickey(user_of(client), key)
+    else:
+        transport.auth_password(user_of(client), settings['password'])
+    return transport, paramiko.SFTPClient.from_transport(transport)
+
+
+def wait_sealed(host, path):
+    deadline = time.time() + SEAL_WAIT
+    while time.time() < deadline:
+        result = host.run('lsattr -d -- %s', path)
+        if result.rc == 0 and 'i' in result.stdout.split()[0]:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture(params=sorted(CLIENTS))
+def client(request):
+    return request.param
+
+
+@pytest.fixture
+def uploaded(host, client):
+    """A file the client uploaded over SFTP and the target has sealed; (client, path as seen, host path)."""
+    name = 'volume-%s.zip' % uuid.uuid4().hex[:8]
+    transport, sftp = sftp_session(host, client)
+    try:
+        sftp.putfo(io.BytesIO(b'backup volume\n'), name)
+        seen = sftp.normalize(name)
+    finally:
+        transport.close()
+    host_path = dir_of(client) + '/' + name
+    assert wait_sealed(host, host_path), 'not sealed within %d s: %s' % (SEAL_WAIT, host_path)
+    return client, seen, host_path
+
+
+def test_account_is_sftp_only(host, client):
+    user = host.user(user_of(client))
+    assert user.exists
+    assert user.shell == '/usr/sbin/nologin'
+    assert user.gecos == 'worm.sftp backup client ' + client
+    assert user.groups == [user_of(client)]
+
+
+def test_directory_is_root_owned_and_group_writable(host, client):
+    directory = host.file(dir_of(client))
+    assert directory.is_directory and not directory.is_symlink
+    assert (directory.user, directory.group, directory.mode) == ('root', user_of(client), 0o770)
+
+
+def test_incron_table_runs_a_fixed_command(host, client):
+    table = host.file('/etc/incron.d/worm-sftp-' + client)
+    assert (table.user, table.mode) == ('root', 0o644)
+    lines = table.content_string.strip().splitlines()
+    assert lines == ['%s IN_CLOSE_WRITE,IN_MOVED_TO,recursive=false,loopable=true true >> /run/worm-sftp/pending/%s'
+                     % (dir_of(client), client)]
+    assert '$' not in table.content_string
+    allow = host.file('/etc/incron.allow')
+    assert allow.content_string.strip() == 'root' and allow.size == len('root\n')
+
+
+@pytest.mark.parametrize('service', ['incron', 'ssh', 'worm-sftp-sealer', 'worm-sftp-sweep.timer', 'backups-dev-log.mount'])
+def test_services_up(host, service):
+    assert host.service(service).is_running
+    assert host.service(service).is_enabled
+
+
+def test_sshd_forces_sftp_without_forwarding(host, client):
+    effective = dict(line.split(' ', 1) for line in host.check_output(
+        'sshd -T -C user=%s,host=client.example,addr=127.0.0.1', user_of(client)).splitlines() if ' ' in line)
+    assert effective['forcecommand'].startswith('internal-sftp -l VERBOSE ')
+    assert ' -p ' in effective['forcecommand']
+    assert effective['disableforwarding'] == 'yes'
+    assert effective['permittty'] == 'no'
+    assert effective['allowtcpforwarding'] == 'no'
+    assert effective['x11forwarding'] == 'no'
+    assert effective['chrootdirectory'] == '/backups'
+    for request in ('remove', 'rename', 'posix-rename', 'setstat', 'fsetstat', 'symlink', 'hardlink'):
+        assert request not in effective['forcecommand'].split(' -p ', 1)[1].split()[0].split(',')
+
+
+def test_other_users_unchanged(host):
+    effective = dict(line.split(' ', 1) for line in host.check_output(
+        'sshd -T -C user=root,host=client.example,addr=127.0.0.1').splitlines() if ' ' in line)
+    assert 'forcecommand' not in effective or effective['forcecommand'] == 'none'
+
+
+@pytest.mark.parametrize('attempt', ['append', 'overwrite', 'truncate', 'remove', 'rename', 'chmod'])
+def test_sealed_upload_cannot_change_over_sftp(host, uploaded, attempt):
+    client, seen, host_path = uploaded
+    transport, sftp = sftp_session(host, client)
+    try:
+        with pytest.raises(IOError):
+            if attempt == 'append':
+                with sftp.open(seen, 'a') as handle:
+                    handle.write(b'tampered')
+            elif attempt == 'overwrite':
+                with sftp.open(seen, 'w') as handle:
+                    handle.write(b'tampered')
+            elif attempt == 'truncate':
+                sftp.truncate(seen, 0)
+            elif attempt == 'remove':
+                sftp.remove(seen)
+            elif attempt == 'rename':
+                sftp.rename(seen, seen + '.renamed')
+            else:
+                sftp.chmod(seen, 0o777)
+        attributes = sftp.stat(seen)
+        assert attributes.st_size == len(b'backup volume\n')
+        assert stat.S_IMODE(attributes.st_mode) != 0o777
+    finally:
+        transport.close()
+    assert host.file(host_path).content_string.strip() == 'backup volume'
+
+
+@pytest.mark.parametrize('command', [
+    'echo tampered >> {path}', 'echo tampered > {path}', 'truncate -s 0 {path}', 'rm -f {path}',
+    'mv {path} {path}.renamed', 'chmod 777 {path}', 'chmod 777 {dir}', 'chattr -i {path}',
+])
+def test_sealed_upload_cannot_change_as_the_user_in_a_shell(host, uploaded, command):
+    client, _seen, host_path = uploaded
+    run = host.run("runuser -u %s -- sh -c '%s'" % (user_of(client), command.format(path=host_path, dir=dir_of(client))))
+    assert run.rc != 0, command
+    assert host.file(host_path).content_string.strip() == 'backup volume'
+    assert host.file(dir_of(client)).mode == 0o770
+
+
+def test_root_cannot_delete_without_clearing_the_flag(host, uploaded):
+    _client, _seen, host_path = uploaded
+    assert host.run('rm -f %s', host_path).rc != 0
+    assert host.file(host_path).exists
+
+
+@pytest.mark.parametrize('name', ['x;id>marker;#', '$(touch marker)', '`touch marker`', 'a|touch marker&'])
+def test_hostile_names_are_sealed_and_run_nothing(host, client, name):
+    name += '-' + uuid.uuid4().hex[:8]  # a fresh file on every run
+    transport, sftp = sftp_session(host, client)
+    try:
+        sftp.putfo(io.BytesIO(b'hostile\n'), name)
+    finally:
+        transport.close()
+    host_path = dir_of(client) + '/' + name
+    assert wait_sealed(host, host_path)
+    assert host.run('find / -xdev -name marker -print -quit').stdout.strip() == ''

@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sealer's logic on a real filesystem."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.worm.sftp.plugins.module_utils import sealing
+
+
+def write(root, rel, data=b'x'):
+    path = os.path.join(root, rel)
+    if not os.path.isdir(os.path.dirname(path)):
+        os.makedirs(os.path.dirname(path))
+    with open(path, 'wb') as handle:
+        handle.write(data)
+    return path
+
+
+@pytest.fixture
+def client(workdir):
+    root = os.path.join(workdir, 'alice')
+    os.mkdir(root)
+    return root
+
+
+def seal(root, exempt=()):
+    lines = []
+    run = sealing.seal_client(sealing.ClientPolicy('alice', root, exempt), lines.append)
+    return run, lines
+
+
+def test_seals_new_files_everywhere_and_leaves_directories(client, flags_of):
+    for rel in ('a.zip', '.hidden', 'sub/b.zip', 'sub/.dot/c.zip'):
+        write(client, rel)
+    run, lines = seal(client)
+    assert run.counts['sealed'] == 4
+    assert run.counts['failed'] == 0
+    for rel in ('a.zip', '.hidden', 'sub/b.zip', 'sub/.dot/c.zip'):
+        assert 'i' in flags_of(os.path.join(client, rel))
+    for rel in ('.', 'sub', 'sub/.dot'):
+        assert 'i' not in flags_of(os.path.join(client, rel))
+    assert len(lines) == 4
+    run, lines = seal(client)
+    assert run.counts['sealed'] == 0 and run.counts['already_sealed'] == 4 and lines == []
+
+
+def test_file_still_open_for_writing_is_left_until_closed(client, flags_of):
+    path = write(client, 'uploading.zip')
+    writer = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        run, _lines = seal(client)
+        assert run.counts['busy'] == 1 and run.counts['sealed'] == 0
+        assert 'i' not in flags_of(path)
+        os.write(writer, b'more')
+    finally:
+        os.close(writer)
+    run, _lines = seal(client)
+    assert run.counts['sealed'] == 1
+    assert 'i' in flags_of(path)
+
+
+def test_duplicated_write_descriptor_keeps_it_open(client, flags_of):
+    path = write(client, 'dup.zip')
+    writer = os.open(path, os.O_WRONLY)
+    copy = os.dup(writer)
+    os.close(writer)
+    try:
+        assert seal(client)[0].counts['busy'] == 1
+    finally:
+        os.close(copy)
+    assert seal(client)[0].counts['sealed'] == 1
+
+
+def test_reader_does_not_block_sealing(client, flags_of):
+    path = write(client, 'being-read.zip')
+    with open(path, 'rb'):
+        assert seal(client)[0].counts['sealed'] == 1
+
+
+def test_profile_exemptions(client, flags_of):
+    for rel in ('config', 'locks/l1', 'data/ab/blob', 'data/ab/blob-restic-temp-77'):
+        write(client, rel)
+    run, _lines = seal(client, exempt=['locks/*', '*-restic-temp-*'])
+    assert run.counts['sealed'] == 2 and run.counts['excluded'] == 2
+    assert 'i' not in flags_of(os.path.join(client, 'locks/l1'))
+    assert 'i' not in flags_of(os.path.join(client, 'data/ab/blob-restic-temp-77'))
+
+
+def test_links_never_followed(client, workdir, flags_of):
+    decoy = write(workdir, 'decoy/file')
+    os.symlink(os.path.dirname(decoy), os.path.join(client, 'dir-link'))
+    os.symlink(decoy, os.path.join(client, 'file-link'))
+    run, _lines = seal(client)
+    assert run.counts['skipped_symlinks'] == 2 and run.counts['sealed'] == 0
+    assert 'i' not in flags_of(decoy)
+
+
+@pytest.mark.parametrize('name', ['x;id>marker;#', '$(touch marker)', 'new\nline', 'tab\there', '-leading', '`id`'])
+def test_hostile_names_are_sealed_and_logged_escaped(client, flags_of, name):
+    path = write(client, name)
+    run, lines = seal(client)
+    assert run.counts['sealed'] == 1
+    assert 'i' in flags_of(path)
+    assert len(lines) == 1 and '\n' not in lines[0]
+    assert json.dumps(name) in lines[0]
+    assert not os.path.exists(os.path.join(client, 'marker'))
+
+
+@pytest.mark.parametrize('text', [
+    '{"name": "../etc", "root": "/x"}',
+    '{"name": "Alice", "root": "/x"}',
+    '{"name": "a", "root": "/x"}',
+])
+def test_policy_names_are_validated(text):
+    if json.loads(text)['name'] == 'a':
+        assert sealing.ClientPolicy.from_json(text).name == 'a'
+    else:
+        with pytest.raises(ValueError):
+            sealing.ClientPolicy.from_json(text)
