@@ -85,6 +85,9 @@ def open_file(entry):
             return None, LINK
         if exc.errno == errno.ENOENT:
             return None, None
+        if exc.errno in (errno.ENXIO, errno.ENODEV):
+            # A socket or device (bind-mounted over a file, or swapped in): never ours to change.
+            return None, OTHER
         raise
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):

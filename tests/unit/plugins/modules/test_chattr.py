@@ -285,3 +285,19 @@ def test_excluded_paths_are_not_changed_but_walked(flags_of, workdir, run_module
     assert result['counts']['excluded'] == 2
     assert 'i' not in flags_of(os.path.join(workdir, 'locks/lock-1'))
     assert 'i' not in flags_of(os.path.join(workdir, 'data/ab/blob-restic-temp-123'))
+
+
+def test_socket_bind_mounted_over_a_file_is_skipped(workdir, run_module):
+    import socket
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(os.path.join(workdir, 'real.sock'))
+    target = write(os.path.join(workdir, 'sub', 'log'), b'')
+    subprocess.run(['mount', '--bind', os.path.join(workdir, 'real.sock'), target], check=True)
+    try:
+        failed, result = run_module(chattr.main, path=workdir, attributes='+i', recurse=True, entry_types=['file'])
+    finally:
+        subprocess.run(['umount', target], check=True)
+        listener.close()
+    assert not failed, result
+    assert result['counts']['skipped_other'] == 2
+    assert result['counts']['failed'] == 0
