@@ -1,0 +1,240 @@
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark the backup target in a throwaway podman container (Debian 12 test image).
+
+  .venv/bin/python benchmarks/bench_target.py [--rounds 2] [--uploads 200] [--burst 10000]
+
+1. provisioning: the role with 1 client and with 20 clients, each on a fresh container,
+   alternating, plus an idempotent re-run of each; medians and the 20/1 ratio;
+2. close-to-sealed latency: uploads over SFTP (127.0.0.1) at a steady rate; the close
+   time is taken on the client, the seal time from the sealer's journal entry;
+3. burst: files uploaded as fast as one SFTP session can, to the target and, in the same
+   run, to a directory watched by the forum recipe (incron: chattr +i $@/$#, file names
+   here are harmless); time to seal all, files missed, peak concurrent incron children,
+   CPU of the sealing path (incrond with its reaped children, plus the sealer).
+Needs: root, podman, the image localhost/worm-sftp-test:bookworm and .venv (scripts/test makes both).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import paramiko
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IMAGE = os.environ.get('WORM_IMAGE_DEBIAN12', 'localhost/worm-sftp-test:bookworm')
+NAME = 'worm-bench'
+PORT = 2240
+PODMAN_RUN = ['podman', 'run', '-d', '--name', NAME, '--hostname', NAME, '--systemd', 'always',
+              '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=4096:4096', '-p', '127.0.0.1:%d:22' % PORT]
+CAPS = ['LINUX_IMMUTABLE', 'AUDIT_WRITE', 'DAC_READ_SEARCH', 'LEASE', 'SYS_ADMIN']
+RECIPE_TABLE = '/backups/recipe IN_CLOSE_WRITE /usr/bin/chattr +i $@/$#\n'
+
+
+def sh(argv, **kwargs):
+    return subprocess.run(argv, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs).stdout.decode()
+
+
+def in_container(command):
+    return sh(['podman', 'exec', NAME, 'sh', '-c', command])
+
+
+def start_container():
+    subprocess.run(['podman', 'rm', '-f', NAME], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    argv = list(PODMAN_RUN)
+    for cap in CAPS:
+        argv += ['--cap-add', cap]
+    sh(argv + [IMAGE, '/lib/systemd/systemd'])
+    for _ in range(50):
+        if subprocess.run(['podman', 'exec', NAME, 'systemctl', 'is-system-running', '--wait'],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode in (0, 1):
+            return
+        time.sleep(0.2)
+
+
+def remove_container():
+    # Immutable files would keep podman from deleting the container's storage.
+    subprocess.run(['podman', 'exec', NAME, 'sh', '-c', 'chattr -R -i /backups 2>/dev/null'], check=False)
+    subprocess.run(['podman', 'rm', '-f', NAME], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+def provision(work, clients, pubkey):
+    inventory = os.path.join(work, 'inventory.yml')
+    with open(inventory, 'w') as handle:
+        json.dump({'backup_targets': {'hosts': {NAME: {
+            'ansible_connection': 'containers.podman.podman', 'ansible_python_interpreter': '/usr/bin/python3'}}}}, handle)
+    playbook = os.path.join(work, 'bench.yml')
+    with open(playbook, 'w') as handle:
+        json.dump([{'name': 'Bench', 'hosts': 'backup_targets', 'gather_facts': False,
+                    'vars': {'backup_target_clients': [
+                        {'name': 'bench-%02d' % index, 'profile': 'generic', 'ssh_keys': [pubkey]}
+                        for index in range(clients)]},
+                    'roles': ['worm.sftp.backup_target']}], handle)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.devnull)
+    start = time.perf_counter()
+    subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', inventory, playbook],
+                   check=True, stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - start, inventory, playbook, env
+
+
+def session(key):
+    transport = paramiko.Transport(('127.0.0.1', PORT))
+    transport.start_client(timeout=30)
+    transport.auth_publickey('backup-bench-00', key)
+    return transport, paramiko.SFTPClient.from_transport(transport)
+
+
+def upload(sftp, path):
+    with sftp.open(path, 'wb') as handle:
+        handle.write(b'backup data\n')
+    return time.time()
+
+
+def seal_times(since):
+    """{path: realtime seconds} of the sealer's 'sealed' journal entries since a time."""
+    out = in_container("journalctl -u worm-sftp-sealer -o json --since '@%d' --no-pager" % int(since))
+    times = {}
+    for line in out.splitlines():
+        entry = json.loads(line)
+        message = entry.get('MESSAGE', '')
+        if isinstance(message, str) and message.startswith('sealed '):
+            path = json.loads(message.split(' path=', 1)[1].rsplit(' size=', 1)[0])
+            times[path] = int(entry['__REALTIME_TIMESTAMP']) / 1e6
+    return times
+
+
+def latency(key, uploads, rate):
+    transport, sftp = session(key)
+    closed = {}
+    start = time.time()
+    try:
+        for index in range(uploads):
+            name = 'steady-%04d.zip' % index
+            closed[name] = upload(sftp, '/bench-00/' + name)
+            time.sleep(max(0.0, start + (index + 1) / rate - time.time()))
+    finally:
+        transport.close()
+    time.sleep(2)
+    sealed = seal_times(start - 1)
+    delays = sorted((sealed[name] - closed[name]) * 1000 for name in closed if name in sealed)
+    missing = len(closed) - len(delays)
+    pick = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))] if delays else float('nan')  # noqa: E731
+    return dict(uploads=uploads, rate=rate, missing=missing, p50_ms=pick(0.50), p99_ms=pick(0.99), max_ms=delays[-1])
+
+
+def proc_cpu(pid, children=False):
+    fields = in_container('cat /proc/%d/stat' % pid).rsplit(')', 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if children else 0)
+    return ticks / os.sysconf('SC_CLK_TCK')
+
+
+# Runs inside the container: peak number of processes whose parent is incrond (the root
+# shells it forks per event), sampled every 2 ms until /tmp/bench-stop exists.
+PEAK_SAMPLER = r"""
+import os, sys, time
+parent, peak = sys.argv[1], 0
+while not os.path.exists('/tmp/bench-stop'):
+    count = 0
+    for pid in os.listdir('/proc'):
+        if pid.isdigit():
+            try:
+                with open('/proc/%s/stat' % pid) as handle:
+                    count += handle.read().rsplit(')', 1)[1].split()[1] == parent
+            except OSError:
+                pass
+    peak = max(peak, count)
+    time.sleep(0.002)
+print(peak)
+"""
+
+
+def burst(key, directory, files, sealed_count, seal_timeout):
+    incrond = int(in_container('pidof incrond').split()[0])
+    sealer = int(in_container('systemctl show -p MainPID --value worm-sftp-sealer').strip())
+    cpu_before = proc_cpu(incrond, children=True), proc_cpu(sealer)
+    in_container('rm -f /tmp/bench-stop')
+    sampler = subprocess.Popen(['podman', 'exec', NAME, 'python3', '-c', PEAK_SAMPLER, str(incrond)],
+                               stdout=subprocess.PIPE)
+    transport, sftp = session(key)
+    start = time.time()
+    try:
+        for index in range(files):
+            upload(sftp, '%s/burst-%05d' % (directory, index))
+    finally:
+        transport.close()
+    burst_end = time.time()
+    deadline = burst_end + seal_timeout
+    done = sealed_count()
+    while done < files and time.time() < deadline:
+        time.sleep(0.5)
+        done = sealed_count()
+    all_sealed_after = time.time() - burst_end if done >= files else None
+    time.sleep(1)
+    in_container('touch /tmp/bench-stop')
+    peak = int(sampler.communicate()[0].decode().strip() or 0)
+    cpu_after = proc_cpu(incrond, children=True), proc_cpu(sealer)
+    return dict(files=files, upload_seconds=round(burst_end - start, 1), sealed=done, missed=files - done,
+                all_sealed_within_s=None if all_sealed_after is None else round(all_sealed_after, 1),
+                peak_incron_children=peak,
+                cpu_incron_s=round(cpu_after[0] - cpu_before[0], 2), cpu_sealer_s=round(cpu_after[1] - cpu_before[1], 2))
+
+
+def count_sealed(path):
+    return lambda: int(in_container("lsattr -a %s 2>/dev/null | grep -c '^....i' || true" % path).strip() or 0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--rounds', type=int, default=2)
+    parser.add_argument('--uploads', type=int, default=200)
+    parser.add_argument('--rate', type=float, default=20.0, help='uploads per second in the latency test')
+    parser.add_argument('--burst', type=int, default=10000)
+    args = parser.parse_args()
+    os.environ.setdefault('CONTAINERS_CONF', os.path.join(REPO, '.cache', 'containers.conf'))
+    work = tempfile.mkdtemp(prefix='worm-bench-target-')
+    sh(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', os.path.join(work, 'key')])
+    with open(os.path.join(work, 'key.pub')) as handle:
+        pubkey = handle.read().strip()
+    key = paramiko.Ed25519Key.from_private_key_file(os.path.join(work, 'key'))
+    times = {1: [], 20: []}
+    rerun = {1: [], 20: []}
+    try:
+        for round_no in range(args.rounds):
+            for clients in ((1, 20) if round_no % 2 == 0 else (20, 1)):
+                start_container()
+                seconds, inventory, playbook, env = provision(work, clients, pubkey)
+                times[clients].append(seconds)
+                start = time.perf_counter()
+                subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', inventory, playbook],
+                               check=True, stdout=subprocess.DEVNULL, env=env)
+                rerun[clients].append(time.perf_counter() - start)
+                if round_no < args.rounds - 1 or clients != 1:
+                    remove_container()
+        print('provisioning, %d rounds (fresh container each): medians' % args.rounds)
+        for clients in (1, 20):
+            print('  %2d client(s): first run %.1f s, re-run %.1f s'
+                  % (clients, statistics.median(times[clients]), statistics.median(rerun[clients])))
+        print('  ratio 20/1: first run %.2f, re-run %.2f' % (
+            statistics.median(times[20]) / statistics.median(times[1]),
+            statistics.median(rerun[20]) / statistics.median(rerun[1])))
+
+        # The last container has 1 client and stays for the sealing measurements.
+        print('latency:', json.dumps(latency(key, args.uploads, args.rate)))
+        print('burst (worm.sftp):', json.dumps(burst(key, '/bench-00', args.burst, count_sealed('/backups/bench-00/'),
+                                                     seal_timeout=120)))
+        in_container('systemctl stop worm-sftp-sweep.timer; install -d -o root -g backup-bench-00 -m 0770 /backups/recipe')
+        sh(['podman', 'exec', '-i', NAME, 'sh', '-c', 'cat > /etc/incron.d/recipe-bench'], input=RECIPE_TABLE.encode())
+        time.sleep(1)
+        print('burst (forum recipe):', json.dumps(burst(key, '/recipe', args.burst, count_sealed('/backups/recipe/'),
+                                                        seal_timeout=120)))
+    finally:
+        remove_container()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
