@@ -50,7 +50,7 @@ def start_container():
     for cap in CAPS:
         argv += ['--cap-add', cap]
     sh(argv + [IMAGE, '/lib/systemd/systemd'])
-    for _ in range(50):
+    for _attempt in range(50):
         if subprocess.run(['podman', 'exec', NAME, 'systemctl', 'is-system-running', '--wait'],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode in (0, 1):
             return
@@ -123,8 +123,12 @@ def latency(key, uploads, rate):
     sealed = seal_times(start - 1)
     delays = sorted((sealed[name] - closed[name]) * 1000 for name in closed if name in sealed)
     missing = len(closed) - len(delays)
-    pick = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))] if delays else float('nan')  # noqa: E731
-    return dict(uploads=uploads, rate=rate, missing=missing, p50_ms=pick(0.50), p99_ms=pick(0.99), max_ms=delays[-1])
+    return dict(uploads=uploads, rate=rate, missing=missing, p50_ms=percentile(delays, 0.50),
+                p99_ms=percentile(delays, 0.99), max_ms=delays[-1])
+
+
+def percentile(ordered, fraction):
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def proc_cpu(pid, children=False):

@@ -29,7 +29,6 @@ def dir_of(client):
     return '/backups/' + client
 
 
-
 def sftp_session(host, client):
     """An SFTP session as the client, from this machine, like a real backup program."""
     transport = paramiko.Transport(('127.0.0.1', SSH_PORTS[host.backend.get_hostname()]))

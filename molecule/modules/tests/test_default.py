@@ -18,7 +18,6 @@ def flags(host, *paths):
     return dict((line.split()[1], line.split()[0]) for line in out.splitlines())
 
 
-
 def test_every_file_is_immutable_dot_files_included(host):
     letters = flags(host, *FILES)
     assert [path for path in FILES if 'i' not in letters[path]] == []
