@@ -75,11 +75,15 @@ def provision(work, clients, pubkey):
                         {'name': 'bench-%02d' % index, 'profile': 'generic', 'ssh_keys': [pubkey]}
                         for index in range(clients)]},
                     'roles': ['worm.sftp.backup_target']}], handle)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.devnull)
     start = time.perf_counter()
+    run_playbook(work, inventory, playbook)
+    return time.perf_counter() - start, inventory, playbook
+
+
+def run_playbook(work, inventory, playbook):
+    # From the scratch directory, so that the checkout's ansible.cfg (this machine) is not used.
     subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', inventory, playbook],
-                   check=True, stdout=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - start, inventory, playbook, env
+                   check=True, stdout=subprocess.DEVNULL, cwd=work)
 
 
 def session(key):
@@ -148,7 +152,9 @@ while not os.path.exists('/tmp/bench-stop'):
         if pid.isdigit():
             try:
                 with open('/proc/%s/stat' % pid) as handle:
-                    count += handle.read().rsplit(')', 1)[1].split()[1] == parent
+                    fields = handle.read().rsplit(')', 1)[1].split()
+                # Running children only: a zombie waiting to be reaped costs nothing.
+                count += fields[1] == parent and fields[0] != 'Z'
             except OSError:
                 pass
     peak = max(peak, count)
@@ -189,12 +195,15 @@ def burst(key, directory, files, sealed_count, seal_timeout):
 
 
 def count_sealed(path):
-    return lambda: int(in_container("lsattr -a %s 2>/dev/null | grep -c '^....i' || true" % path).strip() or 0)
+    """A function counting the sealed burst-* files in path."""
+    return lambda: int(in_container("lsattr -a %s 2>/dev/null | grep '^....i' | grep -c '/burst-' || true"
+                                    % path).strip() or 0)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--rounds', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=2,
+                        help='provisioning rounds; 0 provisions one client untimed and only measures sealing')
     parser.add_argument('--uploads', type=int, default=200)
     parser.add_argument('--rate', type=float, default=20.0, help='uploads per second in the latency test')
     parser.add_argument('--burst', type=int, default=10000)
@@ -211,33 +220,41 @@ def main():
         for round_no in range(args.rounds):
             for clients in ((1, 20) if round_no % 2 == 0 else (20, 1)):
                 start_container()
-                seconds, inventory, playbook, env = provision(work, clients, pubkey)
+                seconds, inventory, playbook = provision(work, clients, pubkey)
                 times[clients].append(seconds)
                 start = time.perf_counter()
-                subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', inventory, playbook],
-                               check=True, stdout=subprocess.DEVNULL, env=env)
+                run_playbook(work, inventory, playbook)
                 rerun[clients].append(time.perf_counter() - start)
                 if round_no < args.rounds - 1 or clients != 1:
                     remove_container()
-        print('provisioning, %d rounds (fresh container each): medians' % args.rounds)
-        for clients in (1, 20):
-            print('  %2d client(s): first run %.1f s, re-run %.1f s'
-                  % (clients, statistics.median(times[clients]), statistics.median(rerun[clients])))
-        print('  ratio 20/1: first run %.2f, re-run %.2f' % (
-            statistics.median(times[20]) / statistics.median(times[1]),
-            statistics.median(rerun[20]) / statistics.median(rerun[1])))
-
-        # The last container has 1 client and stays for the sealing measurements.
-        print('latency:', json.dumps(latency(key, args.uploads, args.rate)))
+        if args.rounds == 0:
+            start_container()
+            provision(work, 1, pubkey)
+        else:
+            report_provisioning(args.rounds, times, rerun)
+        # The last container has 1 client and stays for the sealing measurements; the sweep is
+        # stopped so that only the event path (incrond and the sealer service) seals.
+        in_container('systemctl stop worm-sftp-sweep.timer')
+        print('latency:', json.dumps(latency(key, args.uploads, args.rate)), flush=True)
         print('burst (worm.sftp):', json.dumps(burst(key, '/bench-00', args.burst, count_sealed('/backups/bench-00/'),
-                                                     seal_timeout=120)))
-        in_container('systemctl stop worm-sftp-sweep.timer; install -d -o root -g backup-bench-00 -m 0770 /backups/recipe')
+                                                     seal_timeout=120)), flush=True)
+        in_container('install -d -o root -g backup-bench-00 -m 0770 /backups/recipe')
         sh(['podman', 'exec', '-i', NAME, 'sh', '-c', 'cat > /etc/incron.d/recipe-bench'], input=RECIPE_TABLE.encode())
         time.sleep(1)
         print('burst (forum recipe):', json.dumps(burst(key, '/recipe', args.burst, count_sealed('/backups/recipe/'),
-                                                        seal_timeout=120)))
+                                                        seal_timeout=120)), flush=True)
     finally:
         remove_container()
+
+
+def report_provisioning(rounds, times, rerun):
+    print('provisioning, %d rounds (fresh container each): medians' % rounds)
+    for clients in (1, 20):
+        print('  %2d client(s): first run %.1f s, re-run %.1f s'
+              % (clients, statistics.median(times[clients]), statistics.median(rerun[clients])))
+    print('  ratio 20/1: first run %.2f, re-run %.2f' % (
+        statistics.median(times[20]) / statistics.median(times[1]),
+        statistics.median(rerun[20]) / statistics.median(rerun[1])), flush=True)
 
 
 if __name__ == '__main__':

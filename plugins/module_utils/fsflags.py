@@ -155,7 +155,13 @@ class FlagIO:
 
     def get(self, fd, path):
         if self.uses_ioctl:
-            buf = fcntl.ioctl(fd, self._get_nr, b'\0\0\0\0')
+            try:
+                buf = fcntl.ioctl(fd, self._get_nr, b'\0\0\0\0')
+            except OSError as exc:
+                if exc.errno in (errno.ENOTTY, errno.EOPNOTSUPP):
+                    raise FlagError("the %s filesystem does not support inode flags (%s); use a filesystem that "
+                                    "does, such as ext4, xfs or btrfs" % (filesystem_type(fd), os.strerror(exc.errno)))
+                raise
             return struct.unpack('I', buf)[0]
         return _lsattr_program(path)
 

@@ -180,6 +180,11 @@ class TreeVisit:
         """Absolute path of an entry; only for fallbacks that need a name, never for opening."""
         return self.root_path if relpath == '.' else os.path.join(self.root_path, relpath)
 
+    def failure_message(self, what):
+        """The task's message when entries failed, e.g. failure_message('failed')."""
+        return '%d of %d entries below %s %s; see failures' % (
+            self.counts['failed'], self.counts['examined'], display(self.root_path), what)
+
     def failed(self, relpath, exc):
         self.counts['failed'] += 1
         if len(self.failures) < self.max_paths:

@@ -230,8 +230,7 @@ def main():
                        entries_not_listed=run.counts['changed'] - len(run.changed_paths)),
         )
     if run.counts['failed']:
-        module.fail_json(msg='%d of %d entries below %s failed; see failures'
-                         % (run.counts['failed'], run.counts['examined'], path), **result)
+        module.fail_json(msg=run.failure_message('failed'), **result)
     module.exit_json(**result)
 
 

@@ -213,7 +213,7 @@ def main():
     run = LsattrRun(having, lacking, newest_allowed, params['entry_types'], params['max_paths'], params['exclude'])
     try:
         root_flags = run.run(path, params['recurse'], params['cross_filesystems']) or 0
-    except treewalk.WalkError as exc:
+    except (treewalk.WalkError, fsflags.FlagError) as exc:
         module.fail_json(msg=str(exc), path=path)
     except OSError as exc:
         module.fail_json(msg='cannot read attributes of %s: %s' % (path, exc.strerror), path=path)
@@ -231,8 +231,7 @@ def main():
         failures=run.failures,
     )
     if run.counts['failed']:
-        module.fail_json(msg='%d of %d entries below %s could not be read; see failures'
-                         % (run.counts['failed'], run.counts['examined'], path), **result)
+        module.fail_json(msg=run.failure_message('could not be read'), **result)
     module.exit_json(**result)
 
 

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The role's interface: argument specs against defaults, and preflight refusing bad input
+before anything changes (run against this machine in check mode, with a scratch root)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+ROLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
+                    'roles', 'backup_target')
+
+
+def load(rel):
+    with open(os.path.join(ROLE, rel)) as handle:
+        return yaml.safe_load(handle)
+
+
+def test_defaults_match_argument_specs_key_for_key():
+    options = load('meta/argument_specs.yml')['argument_specs']['main']['options']
+    defaults = load('defaults/main.yml')
+    assert sorted(defaults) == sorted(options)
+    for name, spec in options.items():
+        assert 'description' in spec and 'type' in spec, name
+        assert defaults[name] == spec['default'], name
+        assert name.startswith('backup_target_'), name
+
+
+def test_every_client_option_is_typed_and_documented():
+    clients = load('meta/argument_specs.yml')['argument_specs']['main']['options']['backup_target_clients']
+    assert clients['elements'] == 'dict'
+    for name, spec in clients['options'].items():
+        assert 'type' in spec and 'description' in spec, name
+        assert spec.get('required') or 'default' in spec, name
+
+
+def test_every_profile_has_requests_exemptions_and_notes():
+    profiles = load('vars/main.yml')['__backup_target_profiles']
+    notes = load('vars/main.yml')['__backup_target_profile_notes']
+    choices = load('meta/argument_specs.yml')['argument_specs']['main']['options']['backup_target_clients'][
+        'options']['profile']['choices']
+    assert sorted(profiles) == sorted(choices) == sorted(notes)
+    for name, profile in profiles.items():
+        assert {'open', 'close', 'read', 'write'} <= set(profile['requests']), name
+        assert not {'setstat', 'symlink', 'hardlink', 'rmdir', 'lsetstat', 'copy-data'} & set(profile['requests']), name
+
+
+@pytest.fixture
+def scratch_root(workdir):
+    return os.path.join(workdir, 'backups')
+
+
+def run_role(workdir, clients, root, extra=None):
+    """Run the role on this machine in check mode; returns (rc, output)."""
+    playbook = os.path.join(workdir, 'play.yml')
+    variables = dict(backup_target_clients=clients, backup_target_root=root, **(extra or {}))
+    with open(playbook, 'w') as handle:
+        json.dump([{'name': 'Preflight', 'hosts': 'localhost', 'gather_facts': False, 'vars': variables,
+                    'roles': ['worm.sftp.backup_target']}], handle)
+    ansible_playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    proc = subprocess.run([ansible_playbook, '--check', '-i', 'localhost,', '-c', 'local', playbook],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=workdir, check=False,
+                          env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable))
+    return proc.returncode, proc.stdout.decode()
+
+
+@pytest.mark.parametrize('clients, message', [
+    ([{'name': '../etc'}], 'names must be lowercase letters'),
+    ([{'name': 'Alice'}], 'names must be lowercase letters'),
+    ([{'name': 'a' * 26}], 'at most 25 characters'),
+    ([{'name': 'dev'}], "'dev' is reserved"),
+    ([{'name': 'alice'}, {'name': 'alice'}], 'may appear once'),
+    ([{'name': 'alice', 'user': 'root'}], 'User root already exists and was not created by worm.sftp'),
+    ([{'name': 'alice', 'ssh_keys': ['ssh-ed25519 not-a-key']}], 'does not parse'),
+    ([{'name': 'alice', 'profile': 'ftp'}], 'profile'),
+])
+def test_preflight_refuses_bad_clients_before_changing_anything(workdir, scratch_root, clients, message):
+    rc, output = run_role(workdir, clients, scratch_root)
+    assert rc != 0
+    assert message in ' '.join(output.split()), output[-3000:]
+    assert not os.path.exists(scratch_root)
+
+
+def test_preflight_refuses_a_symlinked_backup_root(workdir, scratch_root):
+    real = os.path.join(workdir, 'real')
+    os.mkdir(real)
+    os.symlink(real, scratch_root)
+    rc, output = run_role(workdir, [{'name': 'alice'}], scratch_root)
+    assert rc != 0
+    assert 'not a symbolic link' in ' '.join(output.split())
+    assert os.listdir(real) == []
+
+
+def test_preflight_refuses_a_filesystem_without_the_flag(workdir):
+    ramfs = os.path.join(workdir, 'ramfs')  # ramfs has no inode flags at all
+    os.mkdir(ramfs)
+    subprocess.run(['mount', '-t', 'ramfs', 'ramfs', ramfs], check=True)
+    try:
+        rc, output = run_role(workdir, [{'name': 'alice'}], os.path.join(ramfs, 'backups'))
+        leftovers = os.listdir(ramfs)
+    finally:
+        subprocess.run(['umount', ramfs], check=True)
+    assert rc != 0
+    assert 'cannot hold the immutable flag' in ' '.join(output.split()), output[-3000:]
+    assert 'the ramfs filesystem does not support inode flags' in ' '.join(output.split())
+    assert leftovers == []
