@@ -94,13 +94,12 @@ def test_symlink_path_refused(audit_tree, run_module):
 
 
 def test_filesystem_without_flags_is_named(workdir, run_module):
-    import subprocess as sp
     ramfs = os.path.join(workdir, 'ramfs')
     os.mkdir(ramfs)
-    sp.run(['mount', '-t', 'ramfs', 'ramfs', ramfs], check=True)
+    subprocess.run(['mount', '-t', 'ramfs', 'ramfs', ramfs], check=True)
     try:
         failed, result = run_module(lsattr.main, path=ramfs)
     finally:
-        sp.run(['umount', ramfs], check=True)
+        subprocess.run(['umount', ramfs], check=True)
     assert failed
     assert 'the ramfs filesystem does not support inode flags' in result['msg']
