@@ -6,6 +6,8 @@ immutability of files uploaded over SFTP from this machine through 127.0.0.1."""
 import io
 import os
 import stat
+import subprocess
+import sys
 import time
 import uuid
 
@@ -181,3 +183,26 @@ def test_hostile_names_are_sealed_and_run_nothing(host, client, name):
     host_path = dir_of(client) + '/' + name
     assert wait_sealed(host, host_path)
     assert host.run('find / -xdev -name marker -print -quit').stdout.strip() == ''
+
+
+def test_reprovisioning_keeps_every_byte_and_seal(host):
+    """Upload, run the converge playbook again on this host: existing data stays as it was, sealed."""
+    client = 'alice-laptop'
+    name = 'before-reprovision-%s.zip' % uuid.uuid4().hex[:8]
+    transport, sftp = sftp_session(host, client)
+    try:
+        sftp.putfo(io.BytesIO(b'kept\n'), name)
+    finally:
+        transport.close()
+    assert wait_sealed(host, dir_of(client) + '/' + name)
+    checksums = 'find /backups -xdev -type f ! -path "/backups/dev/*" -exec sha256sum {} + | sort'
+    before = host.check_output(checksums)
+    converge = os.path.join(os.environ['MOLECULE_SCENARIO_DIRECTORY'], 'converge.yml')
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', os.environ['MOLECULE_INVENTORY_FILE'],
+         '--limit', host.backend.get_hostname(), converge],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    assert proc.returncode == 0, proc.stdout.decode()[-3000:]
+    assert 'changed=0' in proc.stdout.decode()
+    assert host.check_output(checksums) == before
+    assert 'i' in host.check_output('lsattr -d %s', dir_of(client) + '/' + name).split()[0]
