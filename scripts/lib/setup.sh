@@ -47,7 +47,13 @@ ensure_collection_link() {
   local base=${HOME}/.ansible/collections/ansible_collections/worm
   local link=$base/sftp
   if [ -e "$link" ] && [ ! -L "$link" ]; then
-    die "$link is a real directory (an installed worm.sftp?): remove it so this checkout can take its place"
+    # An installed copy (ansible-galaxy, or molecule when the link was missing): keep it, aside.
+    grep -qs '"namespace": *"worm"' "$link/MANIFEST.json" \
+      || die "$link is a directory that is not an installed worm.sftp: move it away so this checkout can take its place"
+    local aside
+    aside=${HOME}/.ansible/worm.sftp.replaced-$(date +%s)
+    say "Moving the installed copy $link aside to $aside"
+    mv "$link" "$aside"
   fi
   if [ "$(readlink "$link" 2>/dev/null)" != "$WORM_ROOT" ]; then
     mkdir -p "$base"
