@@ -234,13 +234,15 @@ def explain_set_error(exc, fd, wanted_bits):
     return None
 
 
-def update(flag_io, fd, path, spec, check_mode=False):
-    """Read the flags of the open fd, apply spec, and write them back if they differ.
+def update(flag_io, fd, path, spec, check_mode=False, before=None):
+    """Read the flags of the open fd (unless the caller just did: before), apply spec,
+    and write them back if they differ.
 
     Returns (before, after). After writing, the flags are read again so that a
     filesystem that silently drops a flag is reported instead of trusted.
     """
-    before = flag_io.get(fd, path)
+    if before is None:
+        before = flag_io.get(fd, path)
     after = spec.apply(before)
     if after == before or check_mode:
         return before, after

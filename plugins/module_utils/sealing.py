@@ -58,7 +58,8 @@ class SealRun(treewalk.TreeVisit):
         if kind != treewalk.FILE:
             return
         path = None if self.flag_io.uses_ioctl else self.path_of(relpath)
-        if self.flag_io.get(fd, path) & fsflags.IMMUTABLE:
+        flags = self.flag_io.get(fd, path)
+        if flags & fsflags.IMMUTABLE:
             self.counts['already_sealed'] += 1
             return
         # A read lease is granted only while no process has the file open for writing:
@@ -71,7 +72,7 @@ class SealRun(treewalk.TreeVisit):
                 return
             raise
         try:
-            fsflags.update(self.flag_io, fd, path, SEAL)
+            fsflags.update(self.flag_io, fd, path, SEAL, before=flags)
         finally:
             fcntl.fcntl(fd, fcntl.F_SETLEASE, F_UNLCK)
         self.counts['sealed'] += 1
