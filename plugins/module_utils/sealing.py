@@ -45,14 +45,32 @@ class ClientPolicy:
 
 
 class SealRun(treewalk.TreeVisit):
-    """Seal one client's tree; log(message) receives one line per sealed file."""
+    """Seal one client's tree; log(message) receives one line per sealed file.
 
-    def __init__(self, policy, log, max_paths=20):
+    sealed_inodes, when given, is a set the run fills with the inode numbers of the
+    sealed files it met and uses to pass over them without opening them next time.
+    That is safe because nobody can unlink, rename or hard-link an immutable file, so
+    a directory entry that named a sealed inode still does; whoever unseals files (a
+    release window) must start with a fresh set.
+    """
+
+    def __init__(self, policy, log, max_paths=20, sealed_inodes=None):
         super(SealRun, self).__init__([treewalk.FILE], max_paths, policy.exempt)
         self.policy = policy
         self.log = log
         self.flag_io = fsflags.FlagIO()
+        self.sealed_inodes = sealed_inodes
         self.counts.update(sealed=0, already_sealed=0, busy=0)
+
+    def known(self, item):
+        if self.sealed_inodes is not None and item.inode in self.sealed_inodes:
+            self.counts['already_sealed'] += 1
+            return True
+        return False
+
+    def remember(self, st):
+        if self.sealed_inodes is not None:
+            self.sealed_inodes.add(st.st_ino)
 
     def visit(self, fd, relpath, kind, st):
         if kind != treewalk.FILE:
@@ -61,6 +79,7 @@ class SealRun(treewalk.TreeVisit):
         flags = self.flag_io.get(fd, path)
         if flags & fsflags.IMMUTABLE:
             self.counts['already_sealed'] += 1
+            self.remember(st)
             return
         # A read lease is granted only while no process has the file open for writing:
         # the kernel's own answer to "is the upload finished?", held while the flag is set.
@@ -76,12 +95,13 @@ class SealRun(treewalk.TreeVisit):
         finally:
             fcntl.fcntl(fd, fcntl.F_SETLEASE, F_UNLCK)
         self.counts['sealed'] += 1
+        self.remember(st)
         self.log('sealed client=%s path=%s size=%d inode=%d' % (
             self.policy.name, json.dumps(treewalk.display(relpath)), st.st_size, st.st_ino))
 
 
-def seal_client(policy, log):
+def seal_client(policy, log, sealed_inodes=None):
     """Seal what is new under policy.root; returns the run (counts, failures)."""
-    run = SealRun(policy, log)
+    run = SealRun(policy, log, sealed_inodes=sealed_inodes)
     run.run(policy.root, recurse=True)
     return run

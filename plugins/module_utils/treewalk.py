@@ -38,15 +38,17 @@ class Entry:
     """One entry of the tree. For directories, fd is open until the walk moves on;
     for files, open it with open_file() while the walk is still on it."""
 
-    __slots__ = ('parent_fd', 'name', 'relpath', 'kind', 'fd', 'stat')
+    __slots__ = ('parent_fd', 'name', 'relpath', 'kind', 'fd', 'stat', 'inode')
 
-    def __init__(self, parent_fd, name, relpath, kind, fd=None, st=None):
+    def __init__(self, parent_fd, name, relpath, kind, fd=None, st=None, inode=None):
         self.parent_fd = parent_fd
         self.name = name
         self.relpath = relpath
         self.kind = kind
         self.fd = fd
         self.stat = st
+        # The directory entry's inode number (d_ino): known without a system call.
+        self.inode = inode
 
 
 def display(path):
@@ -126,7 +128,7 @@ def walk(root_fd, root_stat, cross_filesystems=False, on_error=None):
                         stack.append((child.fd, os.scandir(child.fd), relpath))
                     yield child
                 elif entry.is_file(follow_symlinks=False):
-                    yield Entry(dir_fd, name, relpath, FILE)
+                    yield Entry(dir_fd, name, relpath, FILE, inode=entry.inode())
                 else:
                     yield Entry(dir_fd, name, relpath, OTHER)
             except OSError as exc:
@@ -175,6 +177,10 @@ class TreeVisit:
 
     def visit(self, fd, relpath, kind, st):
         raise NotImplementedError
+
+    def known(self, item):
+        """Whether a file entry can be passed over without opening it; subclasses decide."""
+        return False
 
     def path_of(self, relpath):
         """Absolute path of an entry; only for fallbacks that need a name, never for opening."""
@@ -225,6 +231,8 @@ class TreeVisit:
         self.counts[{LINK: 'skipped_symlinks', MOUNT: 'skipped_mounts', OTHER: 'skipped_other'}[kind]] += 1
 
     def _file(self, item):
+        if self.known(item):
+            return
         try:
             fd, found = open_file(item)
         except OSError as exc:

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -123,3 +124,33 @@ def test_policy_refuses_names_that_are_not_client_names(name):
 def test_policy_reads_the_role_settings():
     policy = sealing.ClientPolicy.from_json('{"name": "a", "root": "/backups/a", "exempt": ["locks/*"]}')
     assert (policy.name, policy.root, policy.exempt) == ('a', '/backups/a', ('locks/*',))
+
+
+def test_remembered_inodes_skip_sealed_files_without_opening_them(client, flags_of, monkeypatch):
+    write(client, 'old.zip')
+    write(client, 'sub/older.zip')
+    sealed_inodes = set()
+    policy = sealing.ClientPolicy('alice', client)
+    first = sealing.seal_client(policy, lambda line: None, sealed_inodes)
+    assert first.counts['sealed'] == 2
+    assert sealed_inodes == {os.stat(os.path.join(client, rel)).st_ino for rel in ('old.zip', 'sub/older.zip')}
+    write(client, 'new.zip')
+    opened = []
+    real_open_file = sealing.treewalk.open_file
+    monkeypatch.setattr(sealing.treewalk, 'open_file', lambda item: opened.append(item.relpath) or real_open_file(item))
+    second = sealing.seal_client(policy, lambda line: None, sealed_inodes)
+    assert opened == ['new.zip']
+    assert second.counts['sealed'] == 1 and second.counts['already_sealed'] == 2
+    assert 'i' in flags_of(os.path.join(client, 'new.zip'))
+
+
+def test_without_remembered_inodes_every_file_is_checked(client, flags_of):
+    write(client, 'a.zip')
+    sealed_inodes = set()
+    seal_once = sealing.seal_client(sealing.ClientPolicy('alice', client), lambda line: None, sealed_inodes)
+    assert seal_once.counts['sealed'] == 1
+    # An admin unseals the file: a run with a fresh memory finds and seals it again.
+    subprocess.run(['chattr', '-i', os.path.join(client, 'a.zip')], check=True)
+    run, _lines = seal(client)
+    assert run.counts['sealed'] == 1
+    assert 'i' in flags_of(os.path.join(client, 'a.zip'))
