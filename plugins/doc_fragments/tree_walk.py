@@ -40,6 +40,15 @@ options:
     type: list
     elements: str
     default: []
+  older_than:
+    description:
+      - Only entries last modified longer ago than this are acted on (changed, listed, selected); a whole number
+        of seconds or with a unit C(s), C(m), C(h), C(d) or C(w), for example C(15m) or C(180d).
+    type: str
+  newer_than:
+    description:
+      - Only entries last modified less long ago than this are acted on; same forms as I(older_than).
+    type: str
   max_paths:
     description:
       - How many entries (and failures) to list in the result; counts are always complete.

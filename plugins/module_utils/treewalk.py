@@ -19,6 +19,8 @@ import fnmatch
 import os
 import stat
 
+from . import durations
+
 FILE = 'file'
 DIRECTORY = 'directory'
 LINK = 'link'
@@ -167,16 +169,27 @@ class TreeVisit:
     OSError raised there stops the whole walk.
     """
 
-    def __init__(self, entry_types, max_paths, exclude=()):
+    def __init__(self, entry_types, max_paths, exclude=(), older_than=None, newer_than=None):
         self.entry_types = entry_types
         self.max_paths = max_paths
         self.exclude = tuple(exclude)
+        # Age bounds on the modification time (see in_age); durations as text.
+        self.newest_allowed = durations.newest_allowed(older_than)
+        self.oldest_allowed = durations.newest_allowed(newer_than)
         self.root_path = None
+        # The entry being visited (its parent_fd and name), for subclasses that move or remove it.
+        self.entry = None
         self.counts = dict(examined=0, skipped_symlinks=0, skipped_other=0, skipped_mounts=0, excluded=0, failed=0)
         self.failures = []
 
     def visit(self, fd, relpath, kind, st):
         raise NotImplementedError
+
+    def in_age(self, st):
+        """Whether an entry is within the older_than / newer_than bounds of the walk."""
+        if self.newest_allowed is not None and st.st_mtime > self.newest_allowed:
+            return False
+        return self.oldest_allowed is None or st.st_mtime > self.oldest_allowed
 
     def known(self, item):
         """Whether a file entry can be passed over without opening it; subclasses decide."""
@@ -242,9 +255,11 @@ class TreeVisit:
             if found is not None:
                 self._skipped(found)
             return
+        self.entry = item
         try:
             self._guarded(fd, item.relpath, FILE, found)
         finally:
+            self.entry = None
             os.close(fd)
 
     def _guarded(self, fd, relpath, kind, st):
@@ -267,4 +282,6 @@ def tree_walk_argument_spec():
         cross_filesystems=dict(type='bool', default=False),
         max_paths=dict(type='int', default=100),
         exclude=dict(type='list', elements='str', default=[]),
+        older_than=dict(type='str'),
+        newer_than=dict(type='str'),
     )

@@ -161,8 +161,8 @@ from ansible_collections.worm.sftp.plugins.module_utils import treewalk
 class ChattrRun(treewalk.TreeVisit):
     """One walk that computes and (outside check mode) applies a flag change."""
 
-    def __init__(self, spec, entry_types, max_paths, check_mode, exclude=()):
-        super(ChattrRun, self).__init__(entry_types, max_paths, exclude)
+    def __init__(self, spec, entry_types, max_paths, check_mode, exclude=(), older_than=None, newer_than=None):
+        super(ChattrRun, self).__init__(entry_types, max_paths, exclude, older_than, newer_than)
         self.spec = spec
         self.check_mode = check_mode
         self.flag_io = fsflags.FlagIO()
@@ -174,7 +174,7 @@ class ChattrRun(treewalk.TreeVisit):
     def visit(self, fd, relpath, kind, st):
         """Apply the change to one open entry; returns its flags after."""
         path = None if self.flag_io.uses_ioctl else self.path_of(relpath)
-        if kind not in self.entry_types:
+        if kind not in self.entry_types or not self.in_age(st):
             return self.flag_io.get(fd, path)
         before, after = fsflags.update(self.flag_io, fd, path, self.spec, self.check_mode)
         if before != after:
@@ -202,8 +202,11 @@ def main():
     except fsflags.FlagError as exc:
         module.fail_json(msg=str(exc), path=path)
 
-    run = ChattrRun(spec, module.params['entry_types'], module.params['max_paths'], module.check_mode,
-                    module.params['exclude'])
+    try:
+        run = ChattrRun(spec, module.params['entry_types'], module.params['max_paths'], module.check_mode,
+                        module.params['exclude'], module.params['older_than'], module.params['newer_than'])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc), path=path)
     result = dict(path=path)
     try:
         root_after = run.run(path, module.params['recurse'], module.params['cross_filesystems'])

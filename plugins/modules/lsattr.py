@@ -34,11 +34,6 @@ options:
       - Flag letters an entry must all lack to match, for example C(i) for files that are not sealed.
     type: str
     default: ''
-  older_than:
-    description:
-      - Only entries last modified longer ago than this match; a whole number of seconds or with a unit
-        C(s), C(m), C(h), C(d) or C(w), for example C(15m) or C(7d).
-    type: str
 notes:
   - Reading flags needs no capability, only permission to open the entry for reading.
   - Memory use does not grow with the number of entries.
@@ -145,10 +140,7 @@ failures:
   sample: []
 '''
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.worm.sftp.plugins.module_utils import durations
 from ansible_collections.worm.sftp.plugins.module_utils import fsflags
 from ansible_collections.worm.sftp.plugins.module_utils import treewalk
 
@@ -156,11 +148,11 @@ from ansible_collections.worm.sftp.plugins.module_utils import treewalk
 class LsattrRun(treewalk.TreeVisit):
     """One walk that reads flags and keeps counts and a capped list of matches."""
 
-    def __init__(self, having, lacking, newest_allowed, entry_types, max_paths, exclude=()):
-        super(LsattrRun, self).__init__(entry_types, max_paths, exclude)
+    def __init__(self, having, lacking, params):
+        super(LsattrRun, self).__init__(params['entry_types'], params['max_paths'], params['exclude'],
+                                        params['older_than'], params['newer_than'])
         self.having = having
         self.lacking = lacking
-        self.newest_allowed = newest_allowed
         self.flag_io = fsflags.FlagIO()
         self.counts['matched'] = 0
         self.matched_bytes = 0
@@ -175,7 +167,7 @@ class LsattrRun(treewalk.TreeVisit):
             return flags
         if flags & self.having != self.having or flags & self.lacking:
             return flags
-        if self.newest_allowed is not None and st.st_mtime > self.newest_allowed:
+        if not self.in_age(st):
             return flags
         self.counts['matched'] += 1
         if kind == treewalk.FILE:
@@ -194,7 +186,6 @@ def main():
         path=dict(type='path', required=True),
         having=dict(type='str', default=''),
         lacking=dict(type='str', default=''),
-        older_than=dict(type='str'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -202,15 +193,12 @@ def main():
     try:
         having = fsflags.known_letters_to_bits(params['having'])
         lacking = fsflags.known_letters_to_bits(params['lacking'])
-        newest_allowed = None
-        if params['older_than'] is not None:
-            newest_allowed = time.time() - durations.parse_duration(params['older_than'])
         if params['max_paths'] < 0:
             raise ValueError('max_paths must be 0 or more')
+        run = LsattrRun(having, lacking, params)
     except (ValueError, fsflags.FlagError) as exc:
         module.fail_json(msg=str(exc), path=path)
 
-    run = LsattrRun(having, lacking, newest_allowed, params['entry_types'], params['max_paths'], params['exclude'])
     try:
         root_flags = run.run(path, params['recurse'], params['cross_filesystems']) or 0
     except (treewalk.WalkError, fsflags.FlagError) as exc:

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -301,3 +302,16 @@ def test_socket_bind_mounted_over_a_file_is_skipped(workdir, run_module):
     assert not failed, result
     assert result['counts']['skipped_other'] == 2
     assert result['counts']['failed'] == 0
+
+
+def test_older_than_unseals_only_old_files(flags_of, workdir, run_module):
+    old, new = write(os.path.join(workdir, 'old.zip')), write(os.path.join(workdir, 'sub', 'new.zip'))
+    then = time.time() - 200 * 86400
+    os.utime(old, (then, then))
+    subprocess.run(['chattr', '+i', old, new], check=True)
+    failed, result = run_module(chattr.main, path=workdir, attributes='-i', recurse=True, entry_types=['file'],
+                                older_than='180d')
+    assert not failed and result['changed_paths'] == ['old.zip']
+    assert 'i' not in flags_of(old) and 'i' in flags_of(new)
+    failed, result = run_module(chattr.main, path=workdir, attributes='-i', recurse=True, older_than='whenever')
+    assert failed and 'is not a duration' in result['msg']

@@ -42,6 +42,8 @@ def audit_tree(workdir):
     (dict(lacking='i', older_than='15m'), 1, ['old-unsealed']),
     (dict(having='i'), 2, ['sealed-1', 'sub/sealed-2']),
     (dict(having='i', older_than='1h'), 1, ['sealed-1']),
+    (dict(newer_than='30m'), 2, ['sub/.fresh-unsealed', 'sub/sealed-2']),
+    (dict(older_than='30m', newer_than='90m'), 1, ['old-unsealed']),
     (dict(having='ie'), 2, ['sealed-1', 'sub/sealed-2']),
     (dict(), 4, ['old-unsealed', 'sealed-1', 'sub/.fresh-unsealed', 'sub/sealed-2']),
 ])
