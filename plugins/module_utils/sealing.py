@@ -16,7 +16,9 @@ __metaclass__ = type
 import errno
 import fcntl
 import json
+import os
 import re
+import time
 
 from . import fsflags
 from . import treewalk
@@ -29,19 +31,53 @@ F_UNLCK = 2
 
 
 class ClientPolicy:
-    """One client as the role describes it in /etc/worm-sftp/clients/<name>.json."""
+    """One client as the role describes it in <config_dir>/<name>.json, with the lifecycle
+    state the admin playbooks keep in <state_dir>/<name>.json (legal hold, release window)."""
 
-    def __init__(self, name, root, exempt=()):
+    def __init__(self, name, root, exempt=(), legal_hold=False, release_cutoff=None, release_until=None):
         if not CLIENT_NAME_RE.match(name or ''):
             raise ValueError('client name %r is not valid' % (name,))
         self.name = name
         self.root = root
         self.exempt = tuple(exempt)
+        self.legal_hold = legal_hold
+        self.release_cutoff = release_cutoff
+        self.release_until = release_until
 
     @classmethod
-    def from_json(cls, text):
+    def from_json(cls, text, state_text=None):
         data = json.loads(text)
-        return cls(data['name'], data['root'], data.get('exempt', ()))
+        state = json.loads(state_text) if state_text else {}
+        release = state.get('release') or {}
+        return cls(data['name'], data['root'], data.get('exempt', ()), legal_hold=bool(state.get('legal_hold')),
+                   release_cutoff=release.get('cutoff_epoch'), release_until=release.get('until_epoch'))
+
+    def released_up_to(self, now):
+        """While a release window is open (and no legal hold), files last modified at or
+        before this time stay unsealed; None when everything is to be sealed."""
+        if self.legal_hold or self.release_until is None or now >= self.release_until:
+            return None
+        return self.release_cutoff
+
+
+def load_client(config_dir, state_dir, name):
+    """(policy, identity) of a client; identity changes whenever its settings or its
+    lifecycle state change (inode, size and mtime of both files)."""
+    if not CLIENT_NAME_RE.match(name):
+        raise ValueError('not a client name: %r' % name)
+    texts, identity = [], []
+    for directory in (config_dir, state_dir):
+        try:
+            with open(os.path.join(directory, name + '.json')) as handle:
+                st = os.fstat(handle.fileno())
+                texts.append(handle.read())
+                identity.append((st.st_ino, st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            if directory == config_dir:
+                raise
+            texts.append(None)
+            identity.append(None)
+    return ClientPolicy.from_json(texts[0], texts[1]), tuple(identity)
 
 
 class SealRun(treewalk.TreeVisit):
@@ -54,13 +90,18 @@ class SealRun(treewalk.TreeVisit):
     release window) must start with a fresh set.
     """
 
-    def __init__(self, policy, log, max_paths=20, sealed_inodes=None):
+    def __init__(self, policy, log, max_paths=20, sealed_inodes=None, overdue_before=None):
         super(SealRun, self).__init__([treewalk.FILE], max_paths, policy.exempt)
         self.policy = policy
         self.log = log
         self.flag_io = fsflags.FlagIO()
         self.sealed_inodes = sealed_inodes
-        self.counts.update(sealed=0, already_sealed=0, busy=0)
+        self.released_up_to = policy.released_up_to(time.time())
+        # Figures for the sweep's metrics (complete only without sealed_inodes).
+        self.overdue_before = overdue_before
+        self.bytes = 0
+        self.newest_mtime = None
+        self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0)
 
     def known(self, item):
         if self.sealed_inodes is not None and item.inode in self.sealed_inodes:
@@ -75,11 +116,17 @@ class SealRun(treewalk.TreeVisit):
     def visit(self, fd, relpath, kind, st):
         if kind != treewalk.FILE:
             return
+        self.bytes += st.st_size
+        if self.newest_mtime is None or st.st_mtime > self.newest_mtime:
+            self.newest_mtime = st.st_mtime
         path = None if self.flag_io.uses_ioctl else self.path_of(relpath)
         flags = self.flag_io.get(fd, path)
         if flags & fsflags.IMMUTABLE:
             self.counts['already_sealed'] += 1
             self.remember(st)
+            return
+        if self.released_up_to is not None and st.st_mtime <= self.released_up_to:
+            self.counts['released'] += 1
             return
         # A read lease is granted only while no process has the file open for writing:
         # the kernel's own answer to "is the upload finished?", held while the flag is set.
@@ -88,6 +135,8 @@ class SealRun(treewalk.TreeVisit):
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EBUSY):
                 self.counts['busy'] += 1
+                if self.overdue_before is not None and st.st_mtime < self.overdue_before:
+                    self.counts['overdue'] += 1
                 return
             raise
         try:
@@ -100,8 +149,8 @@ class SealRun(treewalk.TreeVisit):
             self.policy.name, json.dumps(treewalk.display(relpath)), st.st_size, st.st_ino))
 
 
-def seal_client(policy, log, sealed_inodes=None):
-    """Seal what is new under policy.root; returns the run (counts, failures)."""
-    run = SealRun(policy, log, sealed_inodes=sealed_inodes)
+def seal_client(policy, log, sealed_inodes=None, overdue_before=None):
+    """Seal what is new under policy.root; returns the run (counts, failures, bytes, newest_mtime)."""
+    run = SealRun(policy, log, sealed_inodes=sealed_inodes, overdue_before=overdue_before)
     run.run(policy.root, recurse=True)
     return run

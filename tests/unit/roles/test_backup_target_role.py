@@ -26,13 +26,19 @@ def load(rel):
 
 
 def test_defaults_match_argument_specs_key_for_key():
-    options = load('meta/argument_specs.yml')['argument_specs']['main']['options']
+    """Every entry point's options together are exactly the defaults, with the same values."""
+    specs = load('meta/argument_specs.yml')['argument_specs']
+    assert sorted(specs) == ['audit', 'deprovision', 'legal_hold', 'main', 'quarantine', 'release']
     defaults = load('defaults/main.yml')
-    assert sorted(defaults) == sorted(options)
-    for name, spec in options.items():
-        assert 'description' in spec and 'type' in spec, name
-        assert defaults[name] == spec['default'], name
-        assert name.startswith('backup_target_'), name
+    documented = set()
+    for entry_point, spec in specs.items():
+        assert os.path.exists(os.path.join(ROLE, 'tasks', entry_point + '.yml')), entry_point
+        for name, option in spec['options'].items():
+            assert 'description' in option and 'type' in option, (entry_point, name)
+            assert defaults[name] == option['default'], (entry_point, name)
+            assert name.startswith('backup_target_'), name
+            documented.add(name)
+    assert sorted(defaults) == sorted(documented)
 
 
 def test_every_client_option_is_typed_and_documented():

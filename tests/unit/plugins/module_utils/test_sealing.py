@@ -10,6 +10,7 @@ __metaclass__ = type
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -154,3 +155,52 @@ def test_without_remembered_inodes_every_file_is_checked(client, flags_of):
     run, _lines = seal(client)
     assert run.counts['sealed'] == 1
     assert 'i' in flags_of(os.path.join(client, 'a.zip'))
+
+
+def aged(path, days):
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+    return path
+
+
+def window_state(cutoff, until, legal_hold=None):
+    return json.dumps({'legal_hold': legal_hold, 'release': {'cutoff_epoch': cutoff, 'until_epoch': until}})
+
+
+def test_open_release_window_leaves_released_files_unsealed_and_seals_new_ones(client, flags_of):
+    old = aged(write(client, 'old.zip'), 200)
+    new = write(client, 'new.zip')
+    now = time.time()
+    policy = sealing.ClientPolicy.from_json(json.dumps({'name': 'alice', 'root': client}),
+                                            window_state(now - 180 * 86400, now + 3600))
+    run = sealing.seal_client(policy, lambda line: None)
+    assert run.counts['released'] == 1 and run.counts['sealed'] == 1
+    assert 'i' not in flags_of(old) and 'i' in flags_of(new)
+
+
+def test_closed_window_or_legal_hold_seals_everything(client, flags_of):
+    now = time.time()
+    for state in (window_state(now - 180 * 86400, now - 1),
+                  window_state(now - 180 * 86400, now + 3600, legal_hold={'since': 'x', 'reason': 'y'})):
+        path = aged(write(client, 'old-%d.zip' % len(os.listdir(client))), 200)
+        policy = sealing.ClientPolicy.from_json(json.dumps({'name': 'alice', 'root': client}), state)
+        run = sealing.seal_client(policy, lambda line: None)
+        assert run.counts['released'] == 0 and 'i' in flags_of(path)
+
+
+def test_load_client_identity_follows_settings_and_state(client, workdir):
+    config_dir, state_dir = os.path.join(workdir, 'clients'), os.path.join(workdir, 'state')
+    os.mkdir(config_dir)
+    os.mkdir(state_dir)
+    with open(os.path.join(config_dir, 'alice.json'), 'w') as handle:
+        json.dump({'name': 'alice', 'root': client, 'exempt': ['locks/*']}, handle)
+    policy, first = sealing.load_client(config_dir, state_dir, 'alice')
+    assert policy.exempt == ('locks/*',) and policy.released_up_to(time.time()) is None and first[1] is None
+    with open(os.path.join(state_dir, 'alice.json'), 'w') as handle:
+        handle.write(window_state(100, time.time() + 60))
+    policy, second = sealing.load_client(config_dir, state_dir, 'alice')
+    assert second != first and policy.released_up_to(time.time()) == 100
+    with pytest.raises(ValueError):
+        sealing.load_client(config_dir, state_dir, '../etc/passwd')
+    with pytest.raises(FileNotFoundError):
+        sealing.load_client(config_dir, state_dir, 'bob')

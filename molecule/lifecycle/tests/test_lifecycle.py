@@ -1,0 +1,260 @@
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The admin lifecycle against a real restic repository.
+
+restic runs on this machine and reaches the container over SFTP on 127.0.0.1; the
+playbooks run by FQCN (worm.sftp.<name>) against the container. The tests run in file
+order for each container and build on each other, as an admin's day would.
+"""
+
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+SSH_PORTS = {'worm-debian12': 2222, 'worm-debian13': 2223}
+CLIENT = 'archive'
+USER = 'backup-archive'
+CLIENT_DIR = '/backups/archive'
+REPO_DIR = CLIENT_DIR + '/repo'
+SEAL_WAIT = 20  # seconds; the event path seals in milliseconds, this only absorbs a busy machine
+EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
+PROJECT = os.environ.get('MOLECULE_PROJECT_DIRECTORY', os.getcwd())
+
+
+def work_dir(host):
+    path = os.path.join(EPHEMERAL, 'lifecycle-' + host.backend.get_hostname())
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def restic(host, *args, check=True):
+    """Run restic on this machine against the client's repository in the container."""
+    ssh = ' '.join([
+        'ssh', '-p', str(SSH_PORTS[host.backend.get_hostname()]), '-i', os.path.join(EPHEMERAL, 'client_key'),
+        '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
+        '-o', 'LogLevel=ERROR', USER + '@127.0.0.1', '-s', 'sftp'])
+    env = dict(os.environ, RESTIC_PASSWORD='lifecycle-test-password')
+    proc = subprocess.run(['restic', '--no-cache', '-r', 'sftp:%s@127.0.0.1:/%s/repo' % (USER, CLIENT),
+                           '-o', 'sftp.command=' + ssh] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, check=False)
+    output = proc.stdout.decode(errors='replace')
+    if check:
+        assert proc.returncode == 0, 'restic %s failed:\n%s' % (' '.join(args), output)
+    return proc.returncode, output
+
+
+def play(host, name, check_mode=False, **extra):
+    """Run playbook worm.sftp.<name> against this container; returns (rc, output, changed count)."""
+    inventory = os.path.join(work_dir(host), 'inventory.json')
+    with open(inventory, 'w') as handle:
+        json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): {
+            'ansible_connection': 'containers.podman.podman',
+            'ansible_python_interpreter': '/usr/bin/python3'}}}}, handle)
+    argv = ['ansible-playbook', '-i', inventory, 'worm.sftp.' + name, '-e', json.dumps(dict(client=CLIENT, **extra))]
+    if check_mode:
+        argv.append('--check')
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=PROJECT, check=False,
+                          env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0'))
+    output = proc.stdout.decode(errors='replace')
+    recap = re.search(r'changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)', output)
+    return proc.returncode, output, int(recap.group(1)) if recap else None
+
+
+def repo_files(host):
+    """{path: flags} of every repository file outside locks/ (which stays mutable)."""
+    out = host.check_output("find %s -type f -not -path '%s/locks/*' -exec lsattr -d {} +", REPO_DIR, REPO_DIR)
+    return {line.split(None, 1)[1]: line.split(None, 1)[0] for line in out.splitlines() if line.strip()}
+
+
+def unsealed(files):
+    return sorted(path for path, flags in files.items() if 'i' not in flags)
+
+
+def sweep(host):
+    """Run the sweep now, as its timer would within backup_target_sweep_interval: restic
+    writes into sub-directories, which incron does not watch."""
+    host.check_output('systemctl start worm-sftp-sweep.service')
+    return repo_files(host)
+
+
+def write_data(host, version):
+    data = os.path.join(work_dir(host), 'data')
+    os.makedirs(os.path.join(data, 'sub'), exist_ok=True)
+    for index in range(5):
+        with open(os.path.join(data, 'sub', 'file-%d.txt' % index), 'w') as handle:
+            handle.write('version %d of file %d\n' % (version, index) * (index + 1) * 100)
+    with open(os.path.join(data, 'only-in-v%d.bin' % version), 'wb') as handle:
+        handle.write(os.urandom(200000))
+    return data
+
+
+def snapshots(host):
+    return json.loads(restic(host, 'snapshots', '--json')[1].strip().splitlines()[-1])
+
+
+def test_restic_backups_are_sealed(host):
+    restic(host, 'init')
+    restic(host, 'backup', write_data(host, 1))
+    restic(host, 'backup', write_data(host, 2))
+    files = sweep(host)
+    assert len(files) > 5
+    assert unsealed(files) == []
+    assert len(snapshots(host)) == 2
+
+
+def test_prune_cannot_delete_sealed_data(host):
+    before = repo_files(host)
+    rc, output = restic(host, 'forget', '--keep-last', '1', '--prune', check=False)
+    assert rc != 0, output
+    assert set(repo_files(host)) >= set(before)
+    assert len(snapshots(host)) == 2
+    restic(host, 'check')
+
+
+def test_release_is_refused_on_legal_hold(host):
+    rc, output, _changed = play(host, 'legal_hold', hold=True, reason='case 2026-42')
+    assert rc == 0, output
+    rc, output, changed = play(host, 'legal_hold', hold=True, reason='case 2026-42')
+    assert rc == 0 and changed == 0, output
+    rc, output, _changed = play(host, 'release', older_than='0s', window='1h')
+    assert rc != 0 and 'is on legal hold since' in output and 'case 2026-42' in output, output
+    rc, output, _changed = play(host, 'release', older_than='0s', purge=True)
+    assert rc != 0 and 'is on legal hold since' in output, output
+    assert unsealed(repo_files(host)) == []
+    rc, output, _changed = play(host, 'legal_hold', hold=False, reason='case closed')
+    assert rc == 0, output
+
+
+def test_release_check_mode_changes_nothing(host):
+    state_before = host.run('cat /var/lib/worm-sftp/state/%s.json', CLIENT).stdout
+    rc, output, changed = play(host, 'release', check_mode=True, older_than='0s', window='1h')
+    assert rc == 0 and changed > 0, output
+    assert unsealed(repo_files(host)) == []
+    assert host.run('cat /var/lib/worm-sftp/state/%s.json', CLIENT).stdout == state_before
+
+
+def test_release_window_lets_restic_prune_then_seals_again(host):
+    rc, output, changed = play(host, 'release', older_than='0s', window='1h')
+    assert rc == 0 and changed > 0, output
+    assert 'release window open' in output
+    assert len(unsealed(repo_files(host))) == len(repo_files(host))
+    rc, output, changed = play(host, 'release', older_than='0s', window='1h')
+    assert rc == 0 and changed == 0, output
+    # The sealer honours the window: a kick from a new upload does not seal the released files.
+    host.check_output('systemctl start worm-sftp-sweep.service')
+    assert len(unsealed(repo_files(host))) > 0
+    restic(host, 'forget', '--keep-last', '1', '--prune')
+    assert len(snapshots(host)) == 1
+    rc, output, changed = play(host, 'release', close=True)
+    assert rc == 0 and changed > 0, output
+    assert unsealed(repo_files(host)) == []
+    restic(host, 'check', '--read-data')
+    restore = os.path.join(work_dir(host), 'restore')
+    restic(host, 'restore', 'latest', '--target', restore)
+    data = os.path.join(work_dir(host), 'data')
+    subprocess.run(['diff', '-r', data, os.path.join(restore, data.lstrip('/'))], check=True)
+
+
+def test_audit_reports_and_raises_the_alarm(host):
+    report = os.path.join(work_dir(host), 'audit.json')
+    rc, output, changed = play(host, 'audit', audit_file=report)
+    assert rc == 0 and changed == 0, output
+    with open(report) as handle:
+        audit = json.load(handle)
+    client = [c for c in audit['clients'] if c['name'] == CLIENT][0]
+    all_files = int(host.check_output('find %s -type f | wc -l', CLIENT_DIR))
+    assert client['files'] == all_files and client['bytes'] > 0
+    assert client['sealed_files'] + client['unsealed_files'] == all_files
+    assert client['unsealed_overdue_files'] == 0 and audit['alarms'] == []
+    assert audit['filesystem']['free_bytes'] > 0 and client['last_upload']
+    # A file the event path missed (incron and the sealer down), written two hours ago.
+    host.check_output('systemctl stop worm-sftp-sweep.timer worm-sftp-sealer.service incron.service')
+    try:
+        host.check_output("runuser -u %s -- touch -d '2 hours ago' %s/missed.bin", USER, CLIENT_DIR)
+        rc, output, changed = play(host, 'audit', audit_file=report)
+        assert rc != 0 and '1 file(s) unsealed for longer than 15m' in output, output
+        with open(report) as handle:
+            client = [c for c in json.load(handle)['clients'] if c['name'] == CLIENT][0]
+        assert client['unsealed_overdue_files'] == 1 and client['unsealed_overdue_examples'] == ['missed.bin']
+    finally:
+        host.check_output('systemctl start incron.service worm-sftp-sealer.service worm-sftp-sweep.timer')
+    host.check_output('systemctl start worm-sftp-sweep.service')
+    assert 'i' in host.check_output('lsattr -d %s/missed.bin', CLIENT_DIR).split()[0]
+    rc, output, changed = play(host, 'audit')
+    assert rc == 0, output
+
+
+def test_sweep_writes_the_figures_for_node_exporter(host):
+    host.check_output('systemctl start worm-sftp-sweep.service')
+    link = host.file('/var/lib/prometheus/node-exporter/worm_sftp.prom')
+    assert link.is_symlink and link.linked_to == '/var/lib/worm-sftp/metrics/worm_sftp.prom'
+    series = {}
+    for line in host.check_output('cat /var/lib/prometheus/node-exporter/worm_sftp.prom').splitlines():
+        if line and not line.startswith('#'):
+            name, value = line.rsplit(' ', 1)
+            series[name] = float(value)
+    files = int(host.check_output("find %s -type f -not -path '%s/locks/*' | wc -l", CLIENT_DIR, REPO_DIR))
+    assert series['worm_sftp_files{client="archive"}'] == files
+    assert series['worm_sftp_sealed_files{client="archive"}'] == files
+    assert series['worm_sftp_unsealed_overdue_files{client="archive"}'] == 0
+    assert series['worm_sftp_legal_hold{client="archive"}'] == 0
+    assert series['worm_sftp_bytes{client="archive"}'] > 0
+    assert series['worm_sftp_filesystem_free_bytes{path="/backups"}'] > 0
+    assert series['worm_sftp_sweep_failed_clients'] == 0
+
+
+def test_quarantine_moves_a_file_out_of_reach_and_keeps_it_sealed(host):
+    host.check_output("runuser -u %s -- sh -c 'echo partial > %s/partial.bin'", USER, CLIENT_DIR)
+    deadline = time.time() + SEAL_WAIT
+    while 'i' not in host.check_output('lsattr -d %s/partial.bin', CLIENT_DIR).split()[0] and time.time() < deadline:
+        time.sleep(0.2)
+    rc, output, changed = play(host, 'quarantine', files='partial.bin,never-there.bin', reason='partial upload',
+                               check_mode=True)
+    assert rc == 0 and host.file(CLIENT_DIR + '/partial.bin').exists, output
+    rc, output, changed = play(host, 'quarantine', files='partial.bin,never-there.bin', reason='partial upload')
+    assert rc == 0 and changed > 0, output
+    assert not host.file(CLIENT_DIR + '/partial.bin').exists
+    moved = host.check_output('find /backups/.worm-sftp/quarantine/%s -name partial.bin', CLIENT).splitlines()
+    assert len(moved) == 1
+    assert 'i' in host.check_output('lsattr -d %s', moved[0]).split()[0]
+    assert host.file(moved[0]).content_string == 'partial\n'
+    manifest = json.loads(host.file(os.path.dirname(os.path.dirname(moved[0])) + '/MANIFEST.json').content_string)
+    assert manifest['reason'] == 'partial upload' and [f['path'] for f in manifest['files']] == ['partial.bin']
+    for path in ('/backups/.worm-sftp', '/backups/.worm-sftp/quarantine', '/backups/.worm-sftp/quarantine/' + CLIENT):
+        assert host.file(path).mode == 0o700 and host.file(path).user == 'root'
+    assert host.run('runuser -u %s -- ls /backups/.worm-sftp', USER).rc != 0
+    # The client can upload that name again; a second run finds nothing left to move.
+    host.check_output("runuser -u %s -- sh -c 'echo again > %s/partial.bin'", USER, CLIENT_DIR)
+    rc, output, changed = play(host, 'quarantine', files='never-there.bin', reason='partial upload')
+    assert rc == 0 and changed == 0 and 'never-there.bin' in output, output
+
+
+def test_deprovision_keeps_every_byte_and_provision_restores_access(host):
+    checksum = 'find %s -type f -exec sha256sum {} + | sort' % CLIENT_DIR
+    before = host.check_output(checksum)
+    rc, output, changed = play(host, 'deprovision')
+    assert rc == 0 and changed > 0, output
+    rc, output, changed = play(host, 'deprovision')
+    assert rc == 0 and changed == 0, output
+    rc, output = restic(host, 'snapshots', check=False)
+    assert rc != 0
+    assert not host.file('/etc/ssh/sshd_config.d/50-worm-sftp-%s.conf' % CLIENT).exists
+    assert not host.file('/etc/incron.d/worm-sftp-%s' % CLIENT).exists
+    assert host.check_output(checksum) == before
+    assert unsealed(repo_files(host)) == []
+    rc, output, changed = play(host, 'provision', profile='restic',
+                               ssh_key=os.path.join(EPHEMERAL, 'client_key.pub'))
+    assert rc == 0, output
+    assert host.check_output(checksum) == before
+    assert len(snapshots(host)) == 1
+    restic(host, 'check')
+
+
+@pytest.fixture(autouse=True)
+def _restic_present():
+    if subprocess.run(['restic', 'version'], stdout=subprocess.DEVNULL, check=False).returncode != 0:
+        pytest.fail('restic is not installed on this machine; scripts/test installs it')
