@@ -90,8 +90,9 @@ class SealRun(treewalk.TreeVisit):
     release window) must start with a fresh set.
     """
 
-    def __init__(self, policy, log, max_paths=20, sealed_inodes=None, overdue_before=None):
+    def __init__(self, policy, log, max_paths=20, sealed_inodes=None, overdue_before=None, on_directory=None):
         super(SealRun, self).__init__([treewalk.FILE], max_paths, policy.exempt)
+        self.on_directory = on_directory
         self.policy = policy
         self.log = log
         self.flag_io = fsflags.FlagIO()
@@ -102,6 +103,10 @@ class SealRun(treewalk.TreeVisit):
         self.bytes = 0
         self.newest_mtime = None
         self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0)
+
+    def entered(self, fd, relpath):
+        if self.on_directory is not None:
+            self.on_directory(fd, relpath)
 
     def known(self, item):
         if self.sealed_inodes is not None and item.inode in self.sealed_inodes:
@@ -149,8 +154,10 @@ class SealRun(treewalk.TreeVisit):
             self.policy.name, json.dumps(treewalk.display(relpath)), st.st_size, st.st_ino))
 
 
-def seal_client(policy, log, sealed_inodes=None, overdue_before=None):
-    """Seal what is new under policy.root; returns the run (counts, failures, bytes, newest_mtime)."""
-    run = SealRun(policy, log, sealed_inodes=sealed_inodes, overdue_before=overdue_before)
+def seal_client(policy, log, sealed_inodes=None, overdue_before=None, on_directory=None):
+    """Seal what is new under policy.root; returns the run (counts, failures, bytes, newest_mtime).
+    on_directory(fd, relpath) is called with each directory walked, '.' being policy.root."""
+    run = SealRun(policy, log, sealed_inodes=sealed_inodes, overdue_before=overdue_before,
+                  on_directory=on_directory)
     run.run(policy.root, recurse=True)
     return run

@@ -191,6 +191,9 @@ class TreeVisit:
             return False
         return self.oldest_allowed is None or st.st_mtime > self.oldest_allowed
 
+    def entered(self, fd, relpath):
+        """Called with each directory the walk opens ('.' is the root), while its fd is open."""
+
     def known(self, item):
         """Whether a file entry can be passed over without opening it; subclasses decide."""
         return False
@@ -220,6 +223,7 @@ class TreeVisit:
         try:
             root_result = self.visit(root_fd, '.', root_kind, root_stat)
             if recurse and root_kind == DIRECTORY:
+                self.entered(root_fd, '.')
                 self._tree(root_fd, root_stat, cross_filesystems)
             return root_result
         finally:
@@ -228,6 +232,8 @@ class TreeVisit:
     def _tree(self, root_fd, root_stat, cross_filesystems):
         for item in walk(root_fd, root_stat, cross_filesystems, on_error=self.failed):
             self.counts['examined'] += 1
+            if item.kind == DIRECTORY and item.fd is not None:
+                self.entered(item.fd, item.relpath)
             if item.kind in (LINK, MOUNT, OTHER):
                 self._skipped(item.kind)
             elif item.kind not in self.entry_types:

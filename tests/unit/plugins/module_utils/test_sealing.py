@@ -204,3 +204,16 @@ def test_load_client_identity_follows_settings_and_state(client, workdir):
         sealing.load_client(config_dir, state_dir, '../etc/passwd')
     with pytest.raises(FileNotFoundError):
         sealing.load_client(config_dir, state_dir, 'bob')
+
+
+def test_every_walked_directory_is_reported_with_an_open_fd(client, workdir):
+    write(client, 'top.zip')
+    write(client, 'data/4a/pack')
+    write(client, '.hidden/x')
+    os.symlink(workdir, os.path.join(client, 'link-to-outside'))
+    seen = []
+    sealing.seal_client(sealing.ClientPolicy('alice', client), lambda line: None,
+                        on_directory=lambda fd, relpath: seen.append((relpath, os.fstat(fd).st_ino)))
+    assert sorted(relpath for relpath, _ino in seen) == ['.', '.hidden', 'data', 'data/4a']
+    for relpath, inode in seen:
+        assert inode == os.stat(os.path.join(client, relpath)).st_ino
