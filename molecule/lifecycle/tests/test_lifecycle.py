@@ -261,6 +261,24 @@ def test_deprovision_keeps_every_byte_and_provision_restores_access(host):
     restic(host, 'check')
 
 
+def test_purge_deletes_only_old_files_and_only_when_asked(host):
+    for name, age in (('ancient.bin', '200 days ago'), ('recent.bin', '1 hour ago')):
+        host.check_output('runuser -u %s -- touch -d %s %s/%s', USER, age, CLIENT_DIR, name)
+    host.check_output('systemctl start worm-sftp-sweep.service')
+    repo_before = host.check_output('find %s -type f -not -path "%s/locks/*" -exec sha256sum {} + | sort',
+                                    REPO_DIR, REPO_DIR)
+    rc, output, changed = play(host, 'release', check_mode=True, older_than='180d', purge=True)
+    assert rc == 0 and changed > 0 and host.file(CLIENT_DIR + '/ancient.bin').exists, output
+    rc, output, changed = play(host, 'release', older_than='180d', purge=True)
+    assert rc == 0 and changed > 0 and 'purged 1 file(s)' in output, output
+    assert not host.file(CLIENT_DIR + '/ancient.bin').exists
+    assert 'i' in host.check_output('lsattr -d %s/recent.bin', CLIENT_DIR).split()[0]
+    assert host.check_output('find %s -type f -not -path "%s/locks/*" -exec sha256sum {} + | sort',
+                             REPO_DIR, REPO_DIR) == repo_before
+    rc, output, changed = play(host, 'release', older_than='180d', purge=True)
+    assert rc == 0 and changed == 0, output
+
+
 @pytest.fixture(autouse=True)
 def _restic_present():
     if subprocess.run(['restic', 'version'], stdout=subprocess.DEVNULL, check=False).returncode != 0:
