@@ -17,6 +17,7 @@ import errno
 import fcntl
 import json
 import os
+import pwd
 import re
 import time
 
@@ -34,12 +35,13 @@ class ClientPolicy:
     """One client as the role describes it in <config_dir>/<name>.json, with the lifecycle
     state the admin playbooks keep in <state_dir>/<name>.json (legal hold, release window)."""
 
-    def __init__(self, name, root, exempt=(), legal_hold=False, release_cutoff=None, release_until=None):
+    def __init__(self, name, root, exempt=(), legal_hold=False, release_cutoff=None, release_until=None, user=None):
         if not CLIENT_NAME_RE.match(name or ''):
             raise ValueError('client name %r is not valid' % (name,))
         self.name = name
         self.root = root
         self.exempt = tuple(exempt)
+        self.user = user
         self.legal_hold = legal_hold
         self.release_cutoff = release_cutoff
         self.release_until = release_until
@@ -50,7 +52,15 @@ class ClientPolicy:
         state = json.loads(state_text) if state_text else {}
         release = state.get('release') or {}
         return cls(data['name'], data['root'], data.get('exempt', ()), legal_hold=bool(state.get('legal_hold')),
-                   release_cutoff=release.get('cutoff_epoch'), release_until=release.get('until_epoch'))
+                   release_cutoff=release.get('cutoff_epoch'), release_until=release.get('until_epoch'),
+                   user=data.get('user'))
+
+    def user_uid(self):
+        """The client account's uid, or None when there is none."""
+        try:
+            return pwd.getpwnam(self.user).pw_uid if self.user else None
+        except KeyError:
+            return None
 
     def released_up_to(self, now):
         """While a release window is open (and no legal hold), files last modified at or
@@ -98,11 +108,12 @@ class SealRun(treewalk.TreeVisit):
         self.flag_io = fsflags.FlagIO()
         self.sealed_inodes = sealed_inodes
         self.released_up_to = policy.released_up_to(time.time())
+        self.user_uid = policy.user_uid()
         # Figures for the sweep's metrics (complete only without sealed_inodes).
         self.overdue_before = overdue_before
         self.bytes = 0
         self.newest_mtime = None
-        self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0)
+        self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0, hard_linked=0)
 
     def entered(self, fd, relpath):
         if self.on_directory is not None:
@@ -132,6 +143,15 @@ class SealRun(treewalk.TreeVisit):
             return
         if self.released_up_to is not None and st.st_mtime <= self.released_up_to:
             self.counts['released'] += 1
+            return
+        # A second name of someone else's file (a hard link made where fs.protected_hardlinks
+        # is off, or by root) would seal that file where it lives too: left for the admin.
+        if st.st_nlink > 1 and st.st_uid != self.user_uid:
+            self.counts['hard_linked'] += 1
+            if self.overdue_before is not None and st.st_mtime < self.overdue_before:
+                self.counts['overdue'] += 1
+            self.log('not sealed client=%s path=%s: hard link to a file of uid %d' % (
+                self.policy.name, json.dumps(treewalk.display(relpath)), st.st_uid))
             return
         # A read lease is granted only while no process has the file open for writing:
         # the kernel's own answer to "is the upload finished?", held while the flag is set.

@@ -105,6 +105,20 @@ def test_links_never_followed(client, workdir, flags_of):
     assert 'i' not in flags_of(decoy)
 
 
+def test_hard_link_to_someone_elses_file_is_not_sealed(client, workdir, flags_of):
+    decoy = write(workdir, 'decoy/shadow')
+    os.link(decoy, os.path.join(client, 'linked'))
+    lines = []
+    nobody = sealing.ClientPolicy('alice', client, user='nobody')
+    run = sealing.seal_client(nobody, lines.append)
+    assert run.counts['hard_linked'] == 1 and run.counts['sealed'] == 0
+    assert 'i' not in flags_of(decoy)
+    assert 'hard link' in lines[0] and '"linked"' in lines[0]
+    # The client's own file under two names is its data: sealed (root plays the client here).
+    run = sealing.seal_client(sealing.ClientPolicy('alice', client, user='root'), lines.append)
+    assert run.counts['sealed'] == 1 and 'i' in flags_of(decoy)
+
+
 @pytest.mark.parametrize('name', ['x;id>marker;#', '$(touch marker)', 'new\nline', 'tab\there', '-leading', '`id`'])
 def test_hostile_names_are_sealed_and_logged_escaped(client, flags_of, name):
     path = write(client, name)
@@ -123,8 +137,10 @@ def test_policy_refuses_names_that_are_not_client_names(name):
 
 
 def test_policy_reads_the_role_settings():
-    policy = sealing.ClientPolicy.from_json('{"name": "a", "root": "/backups/a", "exempt": ["locks/*"]}')
-    assert (policy.name, policy.root, policy.exempt) == ('a', '/backups/a', ('locks/*',))
+    policy = sealing.ClientPolicy.from_json(
+        '{"name": "a", "root": "/backups/a", "exempt": ["locks/*"], "user": "backup-a"}')
+    assert (policy.name, policy.root, policy.exempt, policy.user) == ('a', '/backups/a', ('locks/*',), 'backup-a')
+    assert policy.user_uid() is None
 
 
 def test_remembered_inodes_skip_sealed_files_without_opening_them(client, flags_of, monkeypatch):
