@@ -1,0 +1,88 @@
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Link tricks, run as the client's user inside the container (harder than SFTP, which
+refuses symlink and hardlink requests): no root-owned decoy ever gets a flag, and the
+client's real files end up sealed."""
+
+import pytest
+
+from adversary import ROOT, as_client, probe, wait_sealed
+
+DECOY = '/srv/worm-decoy'
+ROUNDS = 50
+
+# Between write and close, the sub-directory holding the open file is renamed away and a
+# symlink to the decoy directory takes its name; the same for a file and the decoy file.
+SWAP = r'''
+import os, sys, time
+decoy, rounds, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for i in range(rounds):
+    os.mkdir('swap')
+    fd = os.open('swap/volume', os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    os.write(fd, b'real data in a directory')
+    os.rename('swap', 'real-%s-%d' % (tag, i))
+    os.symlink(decoy, 'swap')
+    os.close(fd)
+    fd = os.open('file', os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    os.write(fd, b'real data in a file')
+    os.rename('file', 'kept-%s-%d' % (tag, i))
+    os.symlink(decoy + '/volume', 'file')
+    os.close(fd)
+    time.sleep(0.02)  # the sealer walks the tree while the links are there
+    os.unlink('swap')
+    os.unlink('file')
+'''
+
+
+@pytest.fixture
+def decoy(host):
+    """A root-owned directory and files outside every client directory."""
+    host.run_expect([0], 'mkdir -p %s/sub && echo decoy > %s/volume && echo decoy > %s/sub/volume '
+                    '&& echo decoy > %s/hard && chmod -R go-w %s', DECOY, DECOY, DECOY, DECOY, DECOY)
+    return DECOY
+
+
+def no_flags(host, path):
+    return [rel for rel, entry in probe(host, path).items() if entry['immutable'] or entry['append']]
+
+
+def test_directory_and_file_swapped_for_symlinks_seal_only_the_real_files(host, decoy):
+    tag = host.check_output('date +%s%N')
+    result = as_client(host, 'gen', SWAP, decoy, str(ROUNDS), tag)
+    assert result.rc == 0, result.stderr
+    real = [('real-%s-%d/volume' % (tag, i)).encode() for i in range(ROUNDS)]
+    kept = [('kept-%s-%d' % (tag, i)).encode() for i in range(ROUNDS)]
+    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel in real or rel in kept) == []
+    entries = probe(host, ROOT + '/gen')
+    assert all(entries[rel]['kind'] == 'f' for rel in real + kept)
+    assert no_flags(host, decoy) == []
+    assert host.check_output('lsattr -d %s', decoy).split()[0].count('i') == 0
+
+
+def test_client_cannot_hard_link_a_root_file(host, decoy):
+    result = as_client(host, 'gen', 'import os, sys; os.link(sys.argv[1], "hard-decoy")', decoy + '/hard')
+    assert result.rc != 0 and 'PermissionError' in result.stderr
+    assert not host.file(ROOT + '/gen/hard-decoy').exists
+
+
+def test_hard_link_to_a_root_file_is_never_sealed(host, decoy):
+    """Where fs.protected_hardlinks is off (or root made the link), the sealer leaves it."""
+    link = ROOT + '/gen/hard-link-by-root'
+    host.run_expect([0], 'ln -f %s/hard %s', decoy, link)
+    try:
+        host.run_expect([0], 'systemctl start worm-sftp-sweep.service')
+        assert no_flags(host, decoy) == []
+        assert 'hard link to a file of uid 0' in host.check_output(
+            'journalctl -u worm-sftp-sweep.service -n 200 --no-pager')
+    finally:
+        host.run_expect([0], 'rm -f %s', link)
+
+
+def test_own_hard_link_into_the_tree_is_sealed(host):
+    script = ('import os, sys; open("/var/tmp/own-" + sys.argv[1], "w").write("mine");'
+              'os.link("/var/tmp/own-" + sys.argv[1], "own-link-" + sys.argv[1])')
+    tag = host.check_output('date +%s%N')
+    result = as_client(host, 'gen', script, tag)
+    assert result.rc == 0, result.stderr
+    name = ('own-link-' + tag).encode()
+    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel == name) == []

@@ -1,0 +1,100 @@
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The race window, per profile, over SFTP: an attacker with the same credential (its own
+SSH connection, knowing the name) opens the file for writing while the upload is still
+open, or right after it is closed re-opens it for writing, removes it or renames it. Counted, not just survived: figures go to
+.cache/adversarial-race-<platform>.json in the repository for the README's security section.
+Whatever the attacker won, every file ends sealed with the content it had when sealed."""
+
+import hashlib
+import json
+import os
+import shlex
+import uuid
+
+import pytest
+
+from adversary import PROFILES, ROOT, Session, probe, remote, wait_sealed
+
+ROUNDS = 100
+PAYLOAD = b'backup volume ' * 64
+ATTEMPTS = ('write during upload', 'write after close', 'remove', 'rename')
+ALLOWS_REMOVE_AND_RENAME = {'restic'}
+READ_ONLY_UPLOADS = {'duplicati', 'duplicity'}  # vars/main.yml: no open for writing once created
+
+
+def attack(attacker, attempt, name):
+    """One attempt; True when the server let it through."""
+    try:
+        if attempt.startswith('write'):
+            with attacker.open(name, 'r+b') as handle:
+                handle.write(b'X')
+        elif attempt == 'remove':
+            attacker.remove(name)
+        else:
+            attacker.posix_rename(name, name + b'.renamed')
+    except IOError:
+        return False
+    return True
+
+
+def file_name(attempt, tag, number):
+    return 'race-%s-%s-%03d' % (attempt.replace(' ', '-'), tag, number)
+
+
+def race(host, client, attempt, tag):
+    """ROUNDS uploads, each attacked once; the names the attacker won on."""
+    won = []
+    with Session(host, client) as uploader, Session(host, client) as attacker:
+        for number in range(ROUNDS):
+            name = file_name(attempt, tag, number)
+            path = remote(client, name)
+            with uploader.open(path, 'wb') as upload:
+                upload.write(PAYLOAD[:1])
+                upload.flush()
+                if attempt == 'write during upload' and attack(attacker, attempt, path):
+                    won.append(name)
+                upload.write(PAYLOAD[1:])
+            if attempt != 'write during upload' and attack(attacker, attempt, path):
+                won.append(name)
+    return won
+
+
+@pytest.mark.parametrize('client', sorted(PROFILES))
+def test_race_window(host, client):
+    tag = uuid.uuid4().hex[:8]
+    won = {attempt: set(race(host, client, attempt, tag)) for attempt in ATTEMPTS}
+    directory = '%s/%s' % (ROOT, client)
+    assert wait_sealed(host, directory, lambda rel: rel.startswith(b'race-') and tag.encode() in rel) == []
+    listing = set(rel.decode(errors='replace') for rel in probe(host, directory))
+    tampered, untouched = (hashlib.sha256(data).hexdigest() for data in (b'X' + PAYLOAD[1:], PAYLOAD))
+    for attempt in ATTEMPTS:
+        names = [file_name(attempt, tag, number) for number in range(ROUNDS)]
+        if attempt.startswith('write'):
+            digests = dict(reversed(line.split('  ', 1)) for line in host.check_output(
+                'cd %s && sha256sum -- ' + ' '.join(map(shlex.quote, names)), directory).splitlines())
+            assert digests == {name: tampered if name in won[attempt] else untouched for name in names}
+        else:
+            assert [name for name in names if name not in listing] == sorted(won[attempt])
+            moved = sorted(name for name in names if name + '.renamed' in listing)
+            assert moved == (sorted(won[attempt]) if attempt == 'rename' else [])
+    if PROFILES[client] in READ_ONLY_UPLOADS:
+        assert won['write during upload'] == set() and won['write after close'] == set()
+    if PROFILES[client] not in ALLOWS_REMOVE_AND_RENAME:
+        assert won['remove'] == set() and won['rename'] == set()
+    record(host, client, {attempt: len(names) for attempt, names in won.items()})
+
+
+def record(host, client, counts):
+    path = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], '.cache',
+                        'adversarial-race-%s.json' % host.backend.get_hostname())
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        with open(path) as handle:
+            figures = json.load(handle)
+    except FileNotFoundError:
+        figures = {}
+    figures[client] = dict(profile=PROFILES[client], rounds=ROUNDS, **counts)
+    with open(path, 'w') as handle:
+        json.dump(figures, handle, indent=2, sort_keys=True)
+    print('%s (%s): attacker won %s of %d' % (client, PROFILES[client], counts, ROUNDS))
