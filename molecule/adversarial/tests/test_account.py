@@ -11,7 +11,7 @@ import uuid
 import paramiko
 import pytest
 
-from adversary import KEY, ROOT, SSH_PORTS, Session, as_client, user_of
+from adversary import KEY, PROFILES, ROOT, SSH_PORTS, Session, as_client, user_of
 
 KEYS_DIR = '/etc/ssh/worm-sftp/authorized_keys'
 
@@ -59,6 +59,28 @@ def test_client_cannot_change_its_directory_over_sftp(host, attempt):
             else:
                 sftp.chmod('/', 0o777)
     assert [state_of(host, ROOT + '/gen'), state_of(host, ROOT)] == before
+
+
+@pytest.mark.parametrize('client', sorted(PROFILES))
+def test_session_starts_in_its_directory_with_only_its_profiles_requests(host, client):
+    """Every option of the forced internal-sftp command reaches it (sshd drops words past
+    the ninth without a word): the start directory, the allowlist and the umask."""
+    name = 'probe-%s' % uuid.uuid4().hex[:8]
+    may_mkdir = PROFILES[client] in ('restic', 'rclone', 'generic')  # the others upload read-only
+    with Session(host, client) as sftp:
+        assert sftp.normalize('.') == '/' + client
+        sftp.putfo(io.BytesIO(b'probe'), name)
+        mode = sftp.stat(name).st_mode
+        if may_mkdir:
+            assert mode & 0o200  # the umask of the login (022 on Debian 12, 002 on 13)
+        else:
+            assert mode & 0o222 == 0
+        if may_mkdir:
+            sftp.mkdir(name + '.d')
+        else:
+            with pytest.raises(IOError):
+                sftp.mkdir(name + '.d')
+    assert host.file('%s/%s/%s.d' % (ROOT, client, name)).exists == may_mkdir
 
 
 def ssh_channel(host):
