@@ -108,7 +108,8 @@ class SealRun(treewalk.TreeVisit):
         self.flag_io = fsflags.FlagIO()
         self.sealed_inodes = sealed_inodes
         self.released_up_to = policy.released_up_to(time.time())
-        self.user_uid = policy.user_uid()
+        # Looked up (in the user database) only when a file with several names is met.
+        self._user_uid = None
         # Figures for the sweep's metrics (complete only without sealed_inodes).
         self.overdue_before = overdue_before
         self.bytes = 0
@@ -124,6 +125,17 @@ class SealRun(treewalk.TreeVisit):
             self.counts['already_sealed'] += 1
             return True
         return False
+
+    def user_uid(self):
+        if self._user_uid is None:
+            self._user_uid = (self.policy.user_uid(),)
+        return self._user_uid[0]
+
+    def left_unsealed(self, reason, st):
+        """Count a file this run leaves unsealed, and as overdue when older than the bound."""
+        self.counts[reason] += 1
+        if self.overdue_before is not None and st.st_mtime < self.overdue_before:
+            self.counts['overdue'] += 1
 
     def remember(self, st):
         if self.sealed_inodes is not None:
@@ -146,10 +158,8 @@ class SealRun(treewalk.TreeVisit):
             return
         # A second name of someone else's file (a hard link made where fs.protected_hardlinks
         # is off, or by root) would seal that file where it lives too: left for the admin.
-        if st.st_nlink > 1 and st.st_uid != self.user_uid:
-            self.counts['hard_linked'] += 1
-            if self.overdue_before is not None and st.st_mtime < self.overdue_before:
-                self.counts['overdue'] += 1
+        if st.st_nlink > 1 and st.st_uid != self.user_uid():
+            self.left_unsealed('hard_linked', st)
             self.log('not sealed client=%s path=%s: hard link to a file of uid %d' % (
                 self.policy.name, json.dumps(treewalk.display(relpath)), st.st_uid))
             return
@@ -159,9 +169,7 @@ class SealRun(treewalk.TreeVisit):
             fcntl.fcntl(fd, fcntl.F_SETLEASE, F_RDLCK)
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EBUSY):
-                self.counts['busy'] += 1
-                if self.overdue_before is not None and st.st_mtime < self.overdue_before:
-                    self.counts['overdue'] += 1
+                self.left_unsealed('busy', st)
                 return
             raise
         try:
