@@ -4,7 +4,9 @@
 
 - host: the same host, reached with `podman exec` instead of an Ansible round trip
   (about ten times faster) when it is one of our podman containers;
-- the last journal lines are printed under any failed test.
+- the last journal lines are printed under any failed test;
+- ssh_port(host): where the container's SSH is published on 127.0.0.1
+  (.config/molecule/config.yml), for tests that connect as a client.
 """
 
 import shutil
@@ -18,6 +20,14 @@ def _is_podman_container(name):
     if shutil.which('podman') is None:
         return False
     return subprocess.run(['podman', 'container', 'exists', name], check=False).returncode == 0
+
+
+# SSH of each container, published on 127.0.0.1 only (.config/molecule/config.yml).
+SSH_PORTS = {'worm-debian12': 2222, 'worm-debian13': 2223}
+
+
+def ssh_port(host):
+    return SSH_PORTS[host.backend.get_hostname()]
 
 
 @pytest.fixture(scope='module')

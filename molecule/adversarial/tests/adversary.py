@@ -11,7 +11,8 @@ import time
 
 import paramiko
 
-SSH_PORTS = {'worm-debian12': 2222, 'worm-debian13': 2223}
+from worm_testinfra import ssh_port
+
 KEY = os.path.join(os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', ''), 'client_key')
 PROFILES = {'dpc': 'duplicati', 'dup': 'duplicity', 'res': 'restic', 'rcl': 'rclone', 'gen': 'generic'}
 # converge.yml sets the sweep's interval to 20 s; the timer may fire 5 s late (AccuracySec)
@@ -29,7 +30,7 @@ class Session:
     """An SFTP session as a client: `with Session(host, 'gen') as sftp: ...`."""
 
     def __init__(self, host, client):
-        self.transport = paramiko.Transport(('127.0.0.1', SSH_PORTS[host.backend.get_hostname()]))
+        self.transport = paramiko.Transport(('127.0.0.1', ssh_port(host)))
         self.client = client
 
     def __enter__(self):

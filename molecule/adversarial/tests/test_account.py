@@ -11,7 +11,8 @@ import uuid
 import paramiko
 import pytest
 
-from adversary import KEY, PROFILES, ROOT, SSH_PORTS, Session, as_client, user_of
+from adversary import KEY, PROFILES, ROOT, Session, as_client, user_of
+from worm_testinfra import ssh_port
 
 KEYS_DIR = '/etc/ssh/worm-sftp/authorized_keys'
 
@@ -84,7 +85,7 @@ def test_session_starts_in_its_directory_with_only_its_profiles_requests(host, c
 
 
 def ssh_channel(host):
-    transport = paramiko.Transport(('127.0.0.1', SSH_PORTS[host.backend.get_hostname()]))
+    transport = paramiko.Transport(('127.0.0.1', ssh_port(host)))
     transport.start_client(timeout=30)
     transport.auth_publickey(user_of('gen'), paramiko.Ed25519Key.from_private_key_file(KEY))
     return transport, transport.open_session(timeout=30)
@@ -177,7 +178,7 @@ def test_client_cannot_add_a_key(host, tmp_path):
     result = as_client(host, 'gen', 'import sys; open(sys.argv[1], "ab").write(b"ssh-ed25519 AAAA stolen")', keys_file)
     assert result.rc != 0 and 'PermissionError' in result.stderr
     assert host.check_output('sha256sum %s && stat -c "%%a %%U" %s %s', keys_file, keys_file, KEYS_DIR) == before
-    transport = paramiko.Transport(('127.0.0.1', SSH_PORTS[host.backend.get_hostname()]))
+    transport = paramiko.Transport(('127.0.0.1', ssh_port(host)))
     try:
         transport.start_client(timeout=30)
         with pytest.raises(paramiko.AuthenticationException):

@@ -12,15 +12,12 @@ import time
 
 import pytest
 
-SSH_PORTS = {'worm-debian12': 2222, 'worm-debian13': 2223}
+from worm_testinfra import ssh_port
+
 EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
 KEY = os.path.join(EPHEMERAL, 'client_key')
 SEAL_WAIT = 20  # seconds; the event path seals in milliseconds, this only absorbs a busy machine
 PROFILES = {'dpc': 'duplicati', 'dup': 'duplicity', 'res': 'restic', 'rcl': 'rclone', 'gen': 'generic'}
-
-
-def port(host):
-    return SSH_PORTS[host.backend.get_hostname()]
 
 
 def work_dir(host, *parts):
@@ -39,7 +36,7 @@ def fresh_dir(host, name):
 def known_hosts(host):
     path = os.path.join(work_dir(host), 'known_hosts')
     if not os.path.exists(path):
-        scan = subprocess.run(['ssh-keyscan', '-p', str(port(host)), '127.0.0.1'], stdout=subprocess.PIPE,
+        scan = subprocess.run(['ssh-keyscan', '-p', str(ssh_port(host)), '127.0.0.1'], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, check=True)
         with open(path, 'wb') as handle:
             handle.write(scan.stdout)
@@ -100,7 +97,7 @@ def duplicity(host, *args, check=True):
 
 
 def dup_url(host):
-    return 'sftp://backup-dup@127.0.0.1:%d//dup' % port(host)
+    return 'sftp://backup-dup@127.0.0.1:%d//dup' % ssh_port(host)
 
 
 def test_duplicity_backs_up_restores_and_cannot_delete(host):
@@ -130,7 +127,7 @@ def test_duplicity_backs_up_restores_and_cannot_delete(host):
 
 def restic(host, *args, check=True):
     ssh = 'ssh -p %d -i %s -o UserKnownHostsFile=%s -o BatchMode=yes -o LogLevel=ERROR backup-res@127.0.0.1 -s sftp' % (
-        port(host), KEY, known_hosts(host))
+        ssh_port(host), KEY, known_hosts(host))
     env = dict(os.environ, RESTIC_PASSWORD='clients-test-password')
     return run(['restic', '--no-cache', '-r', 'sftp:backup-res@127.0.0.1:/res/repo', '-o', 'sftp.command=' + ssh]
                + list(args), env=env, check=check)
@@ -161,7 +158,7 @@ def test_restic_backs_up_restores_and_prune_cannot_delete(host):
 # rclone (profile rclone): dated copies of a tree, restore; every file sealed.
 
 def rclone(host, *args, check=True):
-    return run(['rclone', '--config', '/dev/null', '--sftp-host', '127.0.0.1', '--sftp-port', str(port(host)),
+    return run(['rclone', '--config', '/dev/null', '--sftp-host', '127.0.0.1', '--sftp-port', str(ssh_port(host)),
                 '--sftp-user', 'backup-rcl', '--sftp-key-file', KEY, '--sftp-known-hosts-file', known_hosts(host),
                 '--sftp-set-modtime=false'] + list(args), check=check)
 
@@ -189,7 +186,7 @@ def test_rclone_copies_dated_trees_and_restores(host):
 def sftp(host, client, *commands):
     """Run sftp batch commands as the client; (rc, output)."""
     batch = '\n'.join(('cd /%s' % client,) + commands) + '\n'
-    proc = subprocess.run(['sftp', '-b', '-', '-P', str(port(host)), '-i', KEY, '-o', 'BatchMode=yes',
+    proc = subprocess.run(['sftp', '-b', '-', '-P', str(ssh_port(host)), '-i', KEY, '-o', 'BatchMode=yes',
                            '-o', 'UserKnownHostsFile=' + known_hosts(host), 'backup-%s@127.0.0.1' % client],
                           input=batch.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False,
                           timeout=60)
@@ -238,7 +235,7 @@ def test_interrupted_upload_is_sealed_and_quarantine_unblocks_the_client(host):
         handle.write(os.urandom(4 * 1024 * 1024))
     batch = 'cd /gen\nput %s big.bin\n' % local
     # 200 Kbit/s: about three minutes for the file; killed after two seconds.
-    proc = subprocess.Popen(['sftp', '-l', '200', '-b', '-', '-P', str(port(host)), '-i', KEY,
+    proc = subprocess.Popen(['sftp', '-l', '200', '-b', '-', '-P', str(ssh_port(host)), '-i', KEY,
                              '-o', 'BatchMode=yes', '-o', 'UserKnownHostsFile=' + known_hosts(host),
                              'backup-gen@127.0.0.1'], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

@@ -14,8 +14,8 @@ import uuid
 import paramiko
 import pytest
 
-# SSH of each container is published on 127.0.0.1 (.config/molecule/config.yml).
-SSH_PORTS = {'worm-debian12': 2222, 'worm-debian13': 2223}
+from worm_testinfra import ssh_port
+
 CLIENTS = {
     'alice-laptop': dict(profile='duplicati', key=True),
     'bob-server': dict(profile='duplicity', password='duplicity-test-password'),
@@ -33,7 +33,7 @@ def dir_of(client):
 
 def sftp_session(host, client):
     """An SFTP session as the client, from this machine, like a real backup program."""
-    transport = paramiko.Transport(('127.0.0.1', SSH_PORTS[host.backend.get_hostname()]))
+    transport = paramiko.Transport(('127.0.0.1', ssh_port(host)))
     transport.start_client(timeout=30)
     settings = CLIENTS[client]
     if settings.get('key'):

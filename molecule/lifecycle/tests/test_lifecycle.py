@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-SSH_PORTS = {'worm-debian12': 2222, 'worm-debian13': 2223}
+from worm_testinfra import ssh_port
+
 CLIENT = 'archive'
 USER = 'backup-archive'
 CLIENT_DIR = '/backups/archive'
@@ -34,7 +35,7 @@ def work_dir(host):
 def restic(host, *args, check=True):
     """Run restic on this machine against the client's repository in the container."""
     ssh = ' '.join([
-        'ssh', '-p', str(SSH_PORTS[host.backend.get_hostname()]), '-i', os.path.join(EPHEMERAL, 'client_key'),
+        'ssh', '-p', str(ssh_port(host)), '-i', os.path.join(EPHEMERAL, 'client_key'),
         '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
         '-o', 'LogLevel=ERROR', USER + '@127.0.0.1', '-s', 'sftp'])
     env = dict(os.environ, RESTIC_PASSWORD='lifecycle-test-password')
