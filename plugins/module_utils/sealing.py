@@ -31,29 +31,37 @@ F_RDLCK = 0
 F_UNLCK = 2
 
 
+def release_cutoff(state, now):
+    """The one rule for release windows, used by the sealer and (as the filter
+    worm.sftp.release_cutoff) by the admin playbooks. state is a client's lifecycle
+    state as those playbooks write it: {"legal_hold": null or {...}, "release": null or
+    {"cutoff_epoch": ..., "until_epoch": ...}}. While the window is open and no legal hold
+    is set, files last modified at or before the returned time stay unsealed; None when
+    every file is to be sealed."""
+    release = (state or {}).get('release') or {}
+    if (state or {}).get('legal_hold') or release.get('until_epoch') is None or now >= release['until_epoch']:
+        return None
+    return release.get('cutoff_epoch')
+
+
 class ClientPolicy:
     """One client as the role describes it in <config_dir>/<name>.json, with the lifecycle
     state the admin playbooks keep in <state_dir>/<name>.json (legal hold, release window)."""
 
-    def __init__(self, name, root, exempt=(), legal_hold=False, release_cutoff=None, release_until=None, user=None):
+    def __init__(self, name, root, exempt=(), state=None, user=None):
         if not CLIENT_NAME_RE.match(name or ''):
             raise ValueError('client name %r is not valid' % (name,))
         self.name = name
         self.root = root
         self.exempt = tuple(exempt)
         self.user = user
-        self.legal_hold = legal_hold
-        self.release_cutoff = release_cutoff
-        self.release_until = release_until
+        self.state = state or {}
 
     @classmethod
     def from_json(cls, text, state_text=None):
         data = json.loads(text)
-        state = json.loads(state_text) if state_text else {}
-        release = state.get('release') or {}
-        return cls(data['name'], data['root'], data.get('exempt', ()), legal_hold=bool(state.get('legal_hold')),
-                   release_cutoff=release.get('cutoff_epoch'), release_until=release.get('until_epoch'),
-                   user=data.get('user'))
+        return cls(data['name'], data['root'], data.get('exempt', ()),
+                   state=json.loads(state_text) if state_text else None, user=data.get('user'))
 
     def user_uid(self):
         """The client account's uid, or None when there is none."""
@@ -63,11 +71,8 @@ class ClientPolicy:
             return None
 
     def released_up_to(self, now):
-        """While a release window is open (and no legal hold), files last modified at or
-        before this time stay unsealed; None when everything is to be sealed."""
-        if self.legal_hold or self.release_until is None or now >= self.release_until:
-            return None
-        return self.release_cutoff
+        """Files last modified at or before this time stay unsealed (see release_cutoff)."""
+        return release_cutoff(self.state, now)
 
 
 def load_client(config_dir, state_dir, name):
