@@ -70,6 +70,10 @@ class ClientPolicy:
         except KeyError:
             return None
 
+    @property
+    def legal_hold(self):
+        return bool(self.state.get('legal_hold'))
+
     def released_up_to(self, now):
         """Files last modified at or before this time stay unsealed (see release_cutoff)."""
         return release_cutoff(self.state, now)
