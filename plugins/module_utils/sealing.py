@@ -49,7 +49,7 @@ class ClientPolicy:
     state the admin playbooks keep in <state_dir>/<name>.json (legal hold, release window)."""
 
     def __init__(self, name, root, exempt=(), state=None, user=None):
-        if not CLIENT_NAME_RE.match(name or ''):
+        if not CLIENT_NAME_RE.fullmatch(name or ''):
             raise ValueError('client name %r is not valid' % (name,))
         self.name = name
         self.root = root
@@ -82,7 +82,7 @@ class ClientPolicy:
 def load_client(config_dir, state_dir, name):
     """(policy, identity) of a client; identity changes whenever its settings or its
     lifecycle state change (inode, size and mtime of both files)."""
-    if not CLIENT_NAME_RE.match(name):
+    if not CLIENT_NAME_RE.fullmatch(name):
         raise ValueError('not a client name: %r' % name)
     texts, identity = [], []
     for directory in (config_dir, state_dir):
@@ -102,11 +102,14 @@ def load_client(config_dir, state_dir, name):
 class SealRun(treewalk.TreeVisit):
     """Seal one client's tree; log(message) receives one line per sealed file.
 
-    sealed_inodes, when given, is a set the run fills with the inode numbers of the
-    sealed files it met and uses to pass over them without opening them next time.
-    That is safe because nobody can unlink, rename or hard-link an immutable file, so
-    a directory entry that named a sealed inode still does; whoever unseals files (a
-    release window) must start with a fresh set.
+    sealed_inodes, when given, is a dict the run fills with the sealed files it met
+    (inode number -> change time in ns, as seen once sealed) and uses to pass over them
+    next time with one lstat instead of an open. An inode number alone is not an
+    identity: once root unseals and deletes a file (a purge, a release window), the
+    filesystem hands its number to the next upload. But nobody can change a sealed
+    inode without clearing its flag, which sets its change time, and a new inode gets
+    the time of its creation: an entry whose number and change time both match is the
+    very file that was seen sealed, and any other is opened and checked.
     """
 
     def __init__(self, policy, log, max_paths=20, sealed_inodes=None, overdue_before=None, on_directory=None):
@@ -130,10 +133,17 @@ class SealRun(treewalk.TreeVisit):
             self.on_directory(fd, relpath)
 
     def known(self, item):
-        if self.sealed_inodes is not None and item.inode in self.sealed_inodes:
-            self.counts['already_sealed'] += 1
-            return True
-        return False
+        if self.sealed_inodes is None or item.inode not in self.sealed_inodes:
+            return False
+        try:
+            st = os.stat(item.name, dir_fd=item.parent_fd, follow_symlinks=False)
+        except OSError:
+            return False  # gone or unreadable: the walk's own open reports it
+        if st.st_ino != item.inode or st.st_ctime_ns != self.sealed_inodes[item.inode]:
+            del self.sealed_inodes[item.inode]
+            return False
+        self.counts['already_sealed'] += 1
+        return True
 
     def user_uid(self):
         if self._user_uid is None:
@@ -147,8 +157,9 @@ class SealRun(treewalk.TreeVisit):
             self.counts['overdue'] += 1
 
     def remember(self, st):
+        """Note a file seen sealed; st must be taken after the flag was set."""
         if self.sealed_inodes is not None:
-            self.sealed_inodes.add(st.st_ino)
+            self.sealed_inodes[st.st_ino] = st.st_ctime_ns
 
     def visit(self, fd, relpath, kind, st):
         if kind != treewalk.FILE:
@@ -186,7 +197,7 @@ class SealRun(treewalk.TreeVisit):
         finally:
             fcntl.fcntl(fd, fcntl.F_SETLEASE, F_UNLCK)
         self.counts['sealed'] += 1
-        self.remember(st)
+        self.remember(os.fstat(fd))  # setting the flag changed the change time
         self.log('sealed client=%s path=%s size=%d inode=%d' % (
             self.policy.name, json.dumps(treewalk.display(relpath)), st.st_size, st.st_ino))
 

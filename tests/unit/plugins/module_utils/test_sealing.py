@@ -146,11 +146,12 @@ def test_policy_reads_the_role_settings():
 def test_remembered_inodes_skip_sealed_files_without_opening_them(client, flags_of, monkeypatch):
     write(client, 'old.zip')
     write(client, 'sub/older.zip')
-    sealed_inodes = set()
+    sealed_inodes = {}
     policy = sealing.ClientPolicy('alice', client)
     first = sealing.seal_client(policy, lambda line: None, sealed_inodes)
     assert first.counts['sealed'] == 2
-    assert sealed_inodes == {os.stat(os.path.join(client, rel)).st_ino for rel in ('old.zip', 'sub/older.zip')}
+    assert sealed_inodes == {os.stat(os.path.join(client, rel)).st_ino: os.stat(os.path.join(client, rel)).st_ctime_ns
+                             for rel in ('old.zip', 'sub/older.zip')}
     write(client, 'new.zip')
     opened = []
     real_open_file = sealing.treewalk.open_file
@@ -163,7 +164,7 @@ def test_remembered_inodes_skip_sealed_files_without_opening_them(client, flags_
 
 def test_without_remembered_inodes_every_file_is_checked(client, flags_of):
     write(client, 'a.zip')
-    sealed_inodes = set()
+    sealed_inodes = {}
     seal_once = sealing.seal_client(sealing.ClientPolicy('alice', client), lambda line: None, sealed_inodes)
     assert seal_once.counts['sealed'] == 1
     # An admin unseals the file: a run with a fresh memory finds and seals it again.
@@ -171,6 +172,30 @@ def test_without_remembered_inodes_every_file_is_checked(client, flags_of):
     run, _lines = seal(client)
     assert run.counts['sealed'] == 1
     assert 'i' in flags_of(os.path.join(client, 'a.zip'))
+
+
+def test_remembered_file_that_changed_since_is_checked_again(client, flags_of):
+    """The memory is no identity by inode number alone: a file unsealed by root after it was
+    remembered, and a new file that got a freed inode number, are both opened and sealed."""
+    for rel in ('unsealed-by-root.zip', 'purged.zip'):
+        write(client, rel)
+    sealed_inodes = {}
+    policy = sealing.ClientPolicy('alice', client)
+    assert sealing.seal_client(policy, lambda line: None, sealed_inodes).counts['sealed'] == 2
+    subprocess.run(['chattr', '-i', os.path.join(client, 'unsealed-by-root.zip')], check=True)
+    # A purge frees an inode; the next upload gets the same number from the filesystem
+    # (ext4 hands a freed number out again at once; which number cannot be forced, so the
+    # memory is given the new file's number under the old file's change time instead).
+    purged = os.path.join(client, 'purged.zip')
+    old_ctime = os.stat(purged).st_ctime_ns
+    subprocess.run(['chattr', '-i', purged], check=True)
+    os.unlink(purged)
+    write(client, 'new-upload.zip')
+    sealed_inodes[os.stat(os.path.join(client, 'new-upload.zip')).st_ino] = old_ctime
+    run = sealing.seal_client(policy, lambda line: None, sealed_inodes)
+    assert run.counts['sealed'] == 2 and run.counts['already_sealed'] == 0
+    assert 'i' in flags_of(os.path.join(client, 'unsealed-by-root.zip'))
+    assert 'i' in flags_of(os.path.join(client, 'new-upload.zip'))
 
 
 def aged(path, days):
