@@ -119,3 +119,14 @@ def test_preflight_refuses_a_filesystem_without_the_flag(workdir):
     assert 'cannot hold the immutable flag' in ' '.join(output.split()), output[-3000:]
     assert 'the ramfs filesystem does not support inode flags' in ' '.join(output.split())
     assert leftovers == []
+
+
+def test_preflight_refuses_a_host_without_systemd(workdir, scratch_root):
+    """This machine runs without systemd as PID 1: nothing would ever seal an upload here."""
+    with open('/proc/1/comm') as handle:
+        assert handle.read().strip() != 'systemd', 'this test needs a host without systemd as PID 1'
+    rc, output = run_role(workdir, [{'name': 'alice'}], scratch_root)
+    assert rc != 0
+    assert 'is not run by systemd' in ' '.join(output.split()), output[-3000:]
+    assert 'nothing was changed' in ' '.join(output.split())
+    assert not os.path.exists(scratch_root)
