@@ -11,6 +11,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import select
 import sys
 import time
 import types
@@ -66,3 +67,83 @@ def test_metrics_show_legal_hold_and_release_window_per_client(sealer, workdir):
     assert [values['worm_sftp_release_window_open{client="%s"}' % c.name] for c in clients] == [0, 1, 0]
     assert [values['worm_sftp_files{client="%s"}' % c.name] for c in clients] == [1, 1, 1]
     assert values['worm_sftp_sweep_failed_clients'] == 0
+
+
+@pytest.fixture
+def settings(sealer, workdir, monkeypatch):
+    """The sealer's directories in a scratch tree: (config dir, state dir, backup root)."""
+    paths = {}
+    for key, attr in (('config', 'CONFIG_DIR'), ('state', 'STATE_DIR'), ('pending', 'PENDING_DIR')):
+        paths[key] = os.path.join(workdir, key)
+        os.mkdir(paths[key])
+        monkeypatch.setattr(sealer, attr, paths[key])
+    paths['root'] = os.path.join(workdir, 'backups')
+    os.mkdir(paths['root'])
+    monkeypatch.setattr(sealer, 'log', lambda message, priority=None: None)
+    return paths
+
+
+def provision(paths, name):
+    """What the role does for a new client: its directory, then its settings, written atomically."""
+    os.mkdir(os.path.join(paths['root'], name))
+    temp = os.path.join(paths['config'], '.%s.json.tmp' % name)
+    with open(temp, 'w') as handle:
+        json.dump({'name': name, 'root': os.path.join(paths['root'], name)}, handle)
+    os.replace(temp, os.path.join(paths['config'], name + '.json'))
+
+
+def upload(path):
+    with open(path, 'wb') as handle:
+        handle.write(b'volume')
+
+
+def drain_events(sealer, watcher):
+    """Read what has arrived (the sealer's loop, minus the blocking wait) and seal."""
+    readable = True
+    while readable:
+        readable = select.select([watcher.fd], [], [], 0.2)[0]
+        if readable:
+            watcher.wait()
+    sealer.drain_pending(watcher)
+
+
+def test_a_client_provisioned_while_the_sealer_runs_is_watched_at_once(sealer, settings, flags_of):
+    """No kick from incron (its first upload goes into a new sub-directory, which incron
+    does not report): the new settings file alone puts the client under watch."""
+    watcher = sealer.Watcher()
+    drain_events(sealer, watcher)  # the service's first scan: no client yet
+    provision(settings, 'late')
+    drain_events(sealer, watcher)
+    dated = os.path.join(settings['root'], 'late', '2026-12-02')
+    os.mkdir(dated)
+    drain_events(sealer, watcher)
+    upload(os.path.join(dated, 'blob.bin'))
+    drain_events(sealer, watcher)
+    assert 'i' in flags_of(os.path.join(dated, 'blob.bin'))
+
+
+def test_a_changed_lifecycle_state_rescans_the_client(sealer, settings, flags_of):
+    provision(settings, 'kept')
+    watcher = sealer.Watcher()
+    watcher.kicked.update(sealer.all_clients())
+    drain_events(sealer, watcher)
+    path = os.path.join(settings['root'], 'kept', 'left-unsealed.bin')
+    upload(path)  # as if incron and the sweep had both missed it
+    drain_events(sealer, watcher)
+    assert 'i' not in flags_of(path)
+    with open(os.path.join(settings['state'], 'kept.json'), 'w') as handle:
+        json.dump({'legal_hold': {'since': 'now', 'reason': 'case'}, 'release': None}, handle)
+    drain_events(sealer, watcher)
+    assert 'i' in flags_of(path)
+
+
+@pytest.mark.parametrize('file_name, client', [
+    (b'alice.json', 'alice'),
+    (b'.alice.json.tmp', None),
+    (b'alice.json\n', None),
+    (b'alice\n.json', None),
+    (b'../etc.json', None),
+    (b'Alice.json', None),
+])
+def test_only_settings_files_name_a_client(sealer, file_name, client):
+    assert sealer.settings_client(file_name) == client

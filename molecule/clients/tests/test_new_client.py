@@ -1,0 +1,51 @@
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A client provisioned while the sealer runs is on the event path from its first upload,
+even when that upload goes into a new sub-directory (rclone's dated folder), which incron
+does not report: the sealer learns of the client from its new settings file.
+
+Sealer logic, the same on Debian 12 and 13: run on one platform. The sweep timer is stopped
+throughout, so only the event path can seal.
+"""
+
+import json
+import os
+import time
+
+import testinfra
+
+from test_clients import KEY, flags, known_hosts, make_data, run, work_dir
+from worm_testinfra import ssh_port
+
+PLATFORM = 'worm-debian12'
+CLIENT = 'rcn'
+EVENT_PATH_WAIT = 5  # seconds: the event path seals in milliseconds; the sweep would take minutes
+
+
+def test_new_client_is_sealed_by_the_event_path_from_its_first_upload():
+    host = testinfra.get_host('podman://' + PLATFORM)
+    host.backend.get_hostname = lambda: PLATFORM
+    inventory = os.path.join(work_dir(host), 'inventory-new-client.json')
+    with open(inventory, 'w') as handle:
+        json.dump({'backup_targets': {'hosts': {PLATFORM: {
+            'ansible_connection': 'containers.podman.podman', 'ansible_python_interpreter': '/usr/bin/python3'}}}},
+            handle)
+    host.check_output('systemctl stop worm-sftp-sweep.timer')
+    try:
+        run(['ansible-playbook', '-i', inventory, 'worm.sftp.provision', '-e',
+             json.dumps({'client': CLIENT, 'profile': 'rclone', 'ssh_key': KEY + '.pub'})])
+        data = make_data(host, 'rclone-new', 1)
+        run(['rclone', '--config', '/dev/null', '--sftp-host', '127.0.0.1', '--sftp-port', str(ssh_port(host)),
+             '--sftp-user', 'backup-' + CLIENT, '--sftp-key-file', KEY, '--sftp-known-hosts-file', known_hosts(host),
+             '--sftp-set-modtime=false', 'copy', data, ':sftp:/%s/2026-12-02' % CLIENT])
+        uploaded = time.time()
+        while True:
+            files = flags(host, '/backups/' + CLIENT)
+            unsealed = sorted(path for path, value in files.items() if 'i' not in value)
+            if not unsealed or time.time() > uploaded + EVENT_PATH_WAIT:
+                break
+            time.sleep(0.2)
+    finally:
+        host.check_output('systemctl start worm-sftp-sweep.timer')
+    assert len(files) >= 3 and all('/2026-12-02/' in path for path in files), files
+    assert unsealed == [], 'not sealed %d s after the upload: %s' % (EVENT_PATH_WAIT, unsealed)
