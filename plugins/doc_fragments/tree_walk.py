@@ -42,8 +42,11 @@ options:
     default: []
   older_than:
     description:
-      - Only entries last modified longer ago than this are acted on (changed, listed, selected); a whole number
-        of seconds or with a unit C(s), C(m), C(h), C(d) or C(w), for example C(15m) or C(180d).
+      - Only entries last modified longer ago than this are acted on (changed, listed, selected), for example
+        C(15m) or C(180d).
+      - A duration is a whole number of seconds (C(90)) or whole numbers each with a unit, optionally separated by
+        spaces (C(90s), C(15m), C(15min), C(1h 30min), C(7d), C(2w)), units C(s), C(sec), C(second(s)), C(m), C(min),
+        C(minute(s)), C(h), C(hr), C(hour(s)), C(d), C(day(s)), C(w), C(week(s)), at most C(36500d).
     type: str
   newer_than:
     description:

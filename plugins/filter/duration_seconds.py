@@ -9,14 +9,18 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 name: duration_seconds
-short_description: Seconds in a duration written as 90, 90s, 15m, 2h, 7d or 2w
+short_description: Seconds in a duration such as 90, 15m, 15min or 1h 30min
 version_added: 0.1.0
 description:
-  - The same reading of durations as the I(older_than) option of the modules, for playbooks that compute with them.
+  - The same reading of durations as the role's options, the I(older_than) and I(newer_than) options of the
+    modules and the sealer program, for playbooks that compute with them or hand them to another program.
   - Fails with a message naming the accepted forms when the text is not a duration.
 options:
   _input:
-    description: A whole number with an optional unit C(s), C(m), C(h), C(d) or C(w).
+    description:
+      - A whole number of seconds (C(90)) or whole numbers each with a unit, optionally separated by spaces
+        (C(90s), C(15m), C(15min), C(1h 30min), C(7d), C(2w)); units C(s), C(sec), C(second(s)), C(m), C(min),
+        C(minute(s)), C(h), C(hr), C(hour(s)), C(d), C(day(s)), C(w), C(week(s)); at most C(36500d).
     type: str
     required: true
 author:
@@ -27,6 +31,10 @@ EXAMPLES = r'''
 - name: The end of a 24-hour window
   ansible.builtin.debug:
     msg: "{{ now_epoch | int + ('24h' | worm.sftp.duration_seconds) }}"
+
+- name: Hand systemd seconds, never a text it might read otherwise
+  ansible.builtin.debug:
+    msg: "OnUnitActiveSec={{ '1h 30min' | worm.sftp.duration_seconds }}s"
 '''
 
 RETURN = r'''

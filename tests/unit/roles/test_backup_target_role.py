@@ -96,6 +96,20 @@ def test_preflight_refuses_bad_clients_before_changing_anything(workdir, scratch
     assert not os.path.exists(scratch_root)
 
 
+@pytest.mark.parametrize('extra, message', [
+    ({'backup_target_sealing_bound': '15mins'},
+     "backup_target_sealing_bound: '15mins' is not a duration: unknown unit 'mins'; write a whole number of seconds (for example 90)"),
+    ({'backup_target_sweep_interval': '5s'}, "backup_target_sweep_interval: '5s' is 5 seconds; it must be at least 10s."),
+])
+def test_preflight_refuses_bad_durations_before_changing_anything(workdir, scratch_root, extra, message):
+    rc, output = run_role(workdir, [{'name': 'alice'}], scratch_root, extra)
+    assert rc != 0
+    assert 'TASK [worm.sftp.backup_target : Check the durations]' in output, output[-3000:]
+    assert message in ' '.join(output.split()), output[-3000:]
+    assert 'Look up the client accounts' not in output
+    assert not os.path.exists(scratch_root)
+
+
 def test_preflight_refuses_a_symlinked_backup_root(workdir, scratch_root):
     real = os.path.join(workdir, 'real')
     os.mkdir(real)

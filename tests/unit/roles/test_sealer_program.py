@@ -147,3 +147,68 @@ def test_a_changed_lifecycle_state_rescans_the_client(sealer, settings, flags_of
 ])
 def test_only_settings_files_name_a_client(sealer, file_name, client):
     assert sealer.settings_client(file_name) == client
+
+
+@pytest.fixture
+def sweep(sealer, workdir, monkeypatch):
+    """Run the sealer's main() as the sweep does, over one scratch client with one upload;
+    returns a runner giving (exit status, log lines at LOG_ERR, path of the upload)."""
+    config_dir, state_dir, root = (os.path.join(workdir, name) for name in ('clients', 'state', 'backups'))
+    for path in (config_dir, state_dir, os.path.join(root, 'alice')):
+        os.makedirs(path)
+    with open(os.path.join(config_dir, 'alice.json'), 'w') as handle:
+        json.dump({'name': 'alice', 'root': os.path.join(root, 'alice')}, handle)
+    upload = os.path.join(root, 'alice', 'volume.zip')
+    with open(upload, 'wb') as handle:
+        handle.write(b'data')
+    monkeypatch.setattr(sealer, 'CONFIG_DIR', config_dir)
+    monkeypatch.setattr(sealer, 'STATE_DIR', state_dir)
+    monkeypatch.setattr(sealer.signal, 'signal', lambda signum, handler: None)
+    errors = []
+    monkeypatch.setattr(sealer, 'log', lambda message, priority=sealer.syslog.LOG_INFO:
+                        errors.append(message) if priority <= sealer.syslog.LOG_ERR else None)
+
+    def run(*args):
+        monkeypatch.setattr(sys, 'argv', ['worm-sftp-sealer'] + list(args))
+        umask = os.umask(0o022)
+        os.umask(umask)
+        try:
+            with pytest.raises(SystemExit) as exited:
+                sealer.main()
+        finally:
+            os.umask(umask)
+        return exited.value.code, errors, upload
+
+    return run
+
+
+def test_sweep_seals_and_reports(sweep, workdir, flags_of):
+    textfile = os.path.join(workdir, 'worm_sftp.prom')
+    status, errors, upload = sweep('--textfile', textfile, '--bound', '900')
+    assert (status, errors) == (0, [])
+    assert 'i' in flags_of(upload)
+    with open(textfile) as handle:
+        assert series(handle.read())['worm_sftp_unsealed_overdue_files{client="alice"}'] == 0
+
+
+@pytest.mark.parametrize('bound', ['15mins', '', '1.5h', '-1'])
+def test_a_bad_bound_does_not_stop_sealing(sweep, workdir, flags_of, bound):
+    textfile = os.path.join(workdir, 'worm_sftp.prom')
+    status, errors, upload = sweep('--textfile', textfile, '--bound', bound)
+    assert 'i' in flags_of(upload)
+    assert status != 0
+    assert len(errors) == 1 and 'is not a duration' in errors[0], errors
+    with open(textfile) as handle:
+        values = series(handle.read())
+    # The figures it can compute are written; the overdue count it cannot is left out, not written as 0.
+    assert values['worm_sftp_sealed_files{client="alice"}'] == 1
+    assert not [name for name in values if 'overdue' in name]
+
+
+def test_a_textfile_that_cannot_be_written_does_not_hide_the_sealing(sweep, workdir, flags_of):
+    textfile = os.path.join(workdir, 'missing', 'worm_sftp.prom')
+    status, errors, upload = sweep('--textfile', textfile, '--bound', '900')
+    assert 'i' in flags_of(upload)
+    assert status != 0
+    assert len(errors) == 1 and 'cannot write the figures to %s' % textfile in errors[0], errors
+    assert not os.path.exists(os.path.dirname(textfile))

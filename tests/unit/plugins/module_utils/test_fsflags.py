@@ -9,7 +9,6 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.worm.sftp.plugins.module_utils import fsflags
-from ansible_collections.worm.sftp.plugins.module_utils import durations
 
 I, A, E, D = (fsflags.LETTER_BITS[x] for x in 'iaed')
 
@@ -67,17 +66,3 @@ def test_known_letters_accepts_read_only_ones_for_filters():
     assert fsflags.known_letters_to_bits('ie') == I | E
     with pytest.raises(fsflags.FlagError):
         fsflags.known_letters_to_bits('iq')
-
-
-@pytest.mark.parametrize('text, seconds', [
-    ('90', 90), ('90s', 90), ('15m', 900), ('2h', 7200), ('7d', 604800), ('2w', 1209600), (' 3 d ', 259200),
-])
-def test_durations(text, seconds):
-    assert durations.parse_duration(text) == seconds
-
-
-@pytest.mark.parametrize('text', ['', '-5m', '1.5h', '15 minutes', '3y'])
-def test_bad_durations(text):
-    with pytest.raises(ValueError) as err:
-        durations.parse_duration(text)
-    assert 'for example' in str(err.value)
