@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, worm.sftp contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A host on which the sealer could not work is refused before anything changes.
+"""How the role meets its hosts: one on which the sealer could not work is refused before
+anything changes, and one reached as an unprivileged admin through sudo is provisioned.
 
 A second, throwaway container from the scenario's own image, with systemd as PID 1 and
 the immutable flag allowed (so the filesystem probe passes), but without the other
@@ -58,3 +59,10 @@ def test_missing_capabilities_are_named_before_anything_changes(bare_container, 
     assert 'nothing was changed' in output
     assert podman('exec', bare_container, 'sh', '-c', 'test -e /backups; echo $?').strip() == '1'
     assert podman('exec', bare_container, 'getent', 'passwd', 'backup-nocaps', check=False).strip() == ''
+
+
+def test_debian13_was_converged_through_sudo_by_an_unprivileged_admin():
+    """The converge reached worm-debian13 as worm-admin (molecule.yml) and became root with sudo:
+    Ansible's temporary files for that connection live in the admin's home, owned by the admin."""
+    owner = podman('exec', 'worm-debian13', 'stat', '-c', '%U', '/home/worm-admin/.ansible/tmp').strip()
+    assert owner == 'worm-admin'
