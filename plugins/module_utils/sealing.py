@@ -29,6 +29,14 @@ SEAL = fsflags.FlagSpec('+i')
 # fcntl lease types (fcntl.h); Python exposes F_SETLEASE but not these.
 F_RDLCK = 0
 F_UNLCK = 2
+# Every directory of a client, once the sealer has seen it: root's, in the client's group,
+# group-writable, setgid (new entries keep the group) and sticky. In a sticky directory an
+# entry can be renamed or removed only by its owner, the directory's owner or with
+# CAP_FOWNER (Linux may_delete): the client still creates files and sub-directories and
+# renames or removes its own unsealed files (restic's temp files and locks), but can no
+# longer rename, remove or chmod a directory it made.
+DIRECTORY_MODE = 0o3770
+ACL_XATTRS = ('system.posix_acl_access', 'system.posix_acl_default')
 
 
 def release_cutoff(state, now):
@@ -126,11 +134,39 @@ class SealRun(treewalk.TreeVisit):
         self.overdue_before = overdue_before
         self.bytes = 0
         self.newest_mtime = None
-        self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0, hard_linked=0)
+        self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0, hard_linked=0,
+                           directories_taken_over=0)
+        self.client_gid = None
 
     def entered(self, fd, relpath):
+        if relpath == '.':
+            # The role made the client directory root's, in the client's group: the group to give.
+            self.client_gid = os.fstat(fd).st_gid
+        else:
+            self.take_over(fd, relpath)
         if self.on_directory is not None:
             self.on_directory(fd, relpath)
+
+    def take_over(self, fd, relpath):
+        """Make a directory the client created root's (see DIRECTORY_MODE), through its open fd."""
+        st = os.fstat(fd)
+        if st.st_uid == 0 and st.st_gid == self.client_gid and st.st_mode & 0o7777 == DIRECTORY_MODE:
+            return
+        try:
+            os.fchown(fd, 0, self.client_gid)
+            os.fchmod(fd, DIRECTORY_MODE)
+            for name in ACL_XATTRS:  # an ACL the client set before would outlive the chmod
+                try:
+                    os.removexattr(fd, name)
+                except OSError as exc:
+                    if exc.errno not in (errno.ENODATA, errno.EOPNOTSUPP):
+                        raise
+        except OSError as exc:
+            self.failed(relpath, exc)
+            return
+        self.counts['directories_taken_over'] += 1
+        self.log('took over directory client=%s path=%s from uid %d mode %04o' % (
+            self.policy.name, json.dumps(treewalk.display(relpath)), st.st_uid, st.st_mode & 0o7777))
 
     def known(self, item):
         if self.sealed_inodes is None or item.inode not in self.sealed_inodes:

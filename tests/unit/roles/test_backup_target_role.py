@@ -144,3 +144,8 @@ def test_preflight_refuses_a_host_without_systemd(workdir, scratch_root):
     assert 'is not run by systemd' in ' '.join(output.split()), output[-3000:]
     assert 'nothing was changed' in ' '.join(output.split())
     assert not os.path.exists(scratch_root)
+
+
+def test_client_directories_get_the_mode_the_sealer_gives_sub_directories():
+    from ansible_collections.worm.sftp.plugins.module_utils import sealing
+    assert int(load('vars/main.yml')['__backup_target_directory_mode'], 8) == sealing.DIRECTORY_MODE

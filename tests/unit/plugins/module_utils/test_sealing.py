@@ -7,8 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import json
 import os
+import pwd
 import subprocess
 import time
 
@@ -49,7 +51,7 @@ def test_seals_new_files_everywhere_and_leaves_directories(client, flags_of):
         assert 'i' in flags_of(os.path.join(client, rel))
     for rel in ('.', 'sub', 'sub/.dot'):
         assert 'i' not in flags_of(os.path.join(client, rel))
-    assert len(lines) == 4
+    assert len([line for line in lines if line.startswith('sealed ')]) == 4
     run, lines = seal(client)
     assert run.counts['sealed'] == 0 and run.counts['already_sealed'] == 4 and lines == []
 
@@ -258,3 +260,65 @@ def test_every_walked_directory_is_reported_with_an_open_fd(client, workdir):
     assert sorted(relpath for relpath, _ino in seen) == ['.', '.hidden', 'data', 'data/4a']
     for relpath, inode in seen:
         assert inode == os.stat(os.path.join(client, relpath)).st_ino
+
+
+# Directories: taken over once seen, so the client cannot rename, remove or chmod them.
+
+@pytest.fixture
+def client_of_nobody(workdir):
+    """A client directory as the role makes it, for the user nobody: root's, nobody's group, 3770."""
+    nobody = pwd.getpwnam('nobody')
+    os.chmod(workdir, 0o711)  # the client reaches its directory by path
+    root = os.path.join(workdir, 'nobody-client')
+    os.mkdir(root)
+    os.chown(root, 0, nobody.pw_gid)
+    os.chmod(root, sealing.DIRECTORY_MODE)
+    return root, nobody
+
+
+def as_user(account, action):
+    """Run action() in a child process with the account's ids; returns the errno it raised, or 0."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.setgroups([])
+            os.setgid(account.pw_gid)
+            os.setuid(account.pw_uid)
+            action()
+        except OSError as exc:
+            code = exc.errno or 255
+        finally:
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def test_directories_the_client_made_are_taken_over(client_of_nobody):
+    root, nobody = client_of_nobody
+    assert as_user(nobody, lambda: (os.makedirs(os.path.join(root, 'repo', 'data', '00'), 0o700),
+                                    os.chmod(os.path.join(root, 'repo'), 0o777))) == 0
+    subprocess.run(['setfacl', '-m', 'u:root:rwx', '-m', 'd:u:root:rwx', os.path.join(root, 'repo')], check=True)
+    run, lines = seal(root)
+    assert run.counts['directories_taken_over'] == 3 and run.counts['failed'] == 0
+    for rel in ('repo', 'repo/data', 'repo/data/00'):
+        st = os.stat(os.path.join(root, rel))
+        assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (0, nobody.pw_gid, sealing.DIRECTORY_MODE), rel
+    assert subprocess.run(['getfacl', '-cs', os.path.join(root, 'repo')], stdout=subprocess.PIPE,
+                          check=True).stdout == b''
+    assert any('took over directory client=alice path="repo/data/00" from uid %d mode 2700' % nobody.pw_uid in line
+               for line in lines)
+    # What the kernel now refuses the client, deepest first, and what it still allows.
+    data = os.path.join(root, 'repo', 'data')
+    assert as_user(nobody, lambda: os.rename(os.path.join(data, '00'), os.path.join(data, 'moved'))) == errno.EPERM
+    assert as_user(nobody, lambda: os.rmdir(os.path.join(data, '00'))) == errno.EPERM
+    assert as_user(nobody, lambda: os.rename(os.path.join(root, 'repo'), os.path.join(root, 'other'))) == errno.EPERM
+    assert as_user(nobody, lambda: os.chmod(os.path.join(root, 'repo'), 0o700)) == errno.EPERM
+    temp = os.path.join(data, '00', 'pack-restic-temp-1')
+    assert as_user(nobody, lambda: (write(os.path.join(data, '00'), 'pack-restic-temp-1'),
+                                    os.rename(temp, os.path.join(data, '00', 'pack')),
+                                    os.mkdir(os.path.join(data, '01')))) == 0
+    assert os.stat(os.path.join(data, '01')).st_gid == nobody.pw_gid  # setgid: the group is kept
+    # A second scan changes nothing it has already taken over.
+    run, _lines = seal(root)
+    assert run.counts['directories_taken_over'] == 1  # data/01, new since
+    assert seal(root)[0].counts['directories_taken_over'] == 0
