@@ -10,11 +10,12 @@ import hashlib
 import json
 import os
 import shlex
+import time
 import uuid
 
 import pytest
 
-from adversary import PROFILES, ROOT, Session, probe, remote, wait_sealed
+from adversary import PROFILES, ROOT, SWEEP_BOUND, Session, probe, remote, wait_sealed
 
 ROUNDS = 100
 PAYLOAD = b'backup volume ' * 64
@@ -94,7 +95,56 @@ def record(host, client, counts):
             figures = json.load(handle)
     except FileNotFoundError:
         figures = {}
-    figures[client] = dict(profile=PROFILES[client], rounds=ROUNDS, **counts)
+    figures.setdefault(client, {}).update(dict(profile=PROFILES[client], rounds=ROUNDS, **counts))
     with open(path, 'w') as handle:
         json.dump(figures, handle, indent=2, sort_keys=True)
     print('%s (%s): attacker won %s of %d' % (client, PROFILES[client], counts, ROUNDS))
+
+
+# Directories: the window between a client's mkdir and the sealer taking the directory over
+# (root's, sticky: sealing.DIRECTORY_MODE), in which the client can still rename or remove it.
+DIRECTORY_ATTEMPTS = ('directory rename', 'directory rmdir')
+MAKES_DIRECTORIES = {'restic', 'rclone', 'generic'}
+
+
+def directory_race(host, client, attempt, tag):
+    won = []
+    with Session(host, client) as maker, Session(host, client) as attacker:
+        for number in range(ROUNDS):
+            path = remote(client, file_name(attempt, tag, number))
+            maker.mkdir(path)
+            try:
+                if attempt == 'directory rename':
+                    attacker.posix_rename(path, path + b'.renamed')
+                else:
+                    attacker.rmdir(path)
+            except IOError:
+                continue
+            won.append(file_name(attempt, tag, number))
+    return won
+
+
+@pytest.mark.parametrize('client', sorted(name for name, profile in PROFILES.items() if profile in MAKES_DIRECTORIES))
+def test_directory_race_window(host, client):
+    tag = uuid.uuid4().hex[:8]
+    won = {attempt: set(directory_race(host, client, attempt, tag)) for attempt in DIRECTORY_ATTEMPTS}
+    directory = '%s/%s' % (ROOT, client)
+    deadline = time.time() + SWEEP_BOUND
+    while True:
+        owners = dict(line.split(' ', 1)[::-1] for line in host.check_output(
+            "find %s -maxdepth 1 -type d -name 'race-directory-*-%s-*' -printf '%%U:%%m %%f\\n'",
+            directory, tag).splitlines())
+        if set(owners.values()) <= {'0:3770'} or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    for attempt in DIRECTORY_ATTEMPTS:
+        names = [file_name(attempt, tag, number) for number in range(ROUNDS)]
+        # Whatever the attacker did not win in the window is the sealer's now: root's, 3770.
+        assert {name: owners.get(name) for name in names if name not in won[attempt]} == {
+            name: '0:3770' for name in names if name not in won[attempt]}
+        if attempt == 'directory rename':
+            assert sorted(name for name in names if name + '.renamed' in owners) == sorted(won[attempt])
+    if PROFILES[client] != 'restic':  # only restic may rename; no profile may rmdir
+        assert won['directory rename'] == set()
+    assert won['directory rmdir'] == set()
+    record(host, client, {attempt: len(names) for attempt, names in won.items()})
