@@ -7,7 +7,9 @@
 1. provisioning: the role with 1 client and with 20 clients, each on a fresh container,
    alternating, plus an idempotent re-run of each; medians and the 20/1 ratio;
 2. close-to-sealed latency: uploads over SFTP (127.0.0.1) at a steady rate; the close
-   time is taken on the client, the seal time from the sealer's journal entry;
+   time is taken on the client, the seal time from the sealer's journal entry; then the
+   same for a client provisioned while the sealer runs, each upload into a new
+   sub-directory (rclone's dated folders), the first one right after provisioning;
 3. burst: files uploaded as fast as one SFTP session can, to the target and, in the same
    run, to a directory watched by the forum recipe (incron: chattr +i $@/$#, file names
    here are harmless); time to seal all, files missed, peak concurrent incron children,
@@ -86,10 +88,10 @@ def run_playbook(work, inventory, playbook):
                    check=True, stdout=subprocess.DEVNULL, cwd=work)
 
 
-def session(key):
+def session(key, user='backup-bench-00'):
     transport = paramiko.Transport(('127.0.0.1', PORT))
     transport.start_client(timeout=30)
-    transport.auth_publickey('backup-bench-00', key)
+    transport.auth_publickey(user, key)
     return transport, paramiko.SFTPClient.from_transport(transport)
 
 
@@ -129,6 +131,35 @@ def latency(key, uploads, rate):
     missing = len(closed) - len(delays)
     return dict(uploads=uploads, rate=rate, missing=missing, p50_ms=percentile(delays, 0.50),
                 p99_ms=percentile(delays, 0.99), max_ms=delays[-1])
+
+
+def new_client_latency(work, inventory, pubkey, key, uploads, rate):
+    """A client provisioned while the sealer runs, every upload into a new sub-directory
+    (what rclone does with dated folders), the first one right after provisioning ends."""
+    playbook = os.path.join(work, 'bench-new.yml')
+    with open(playbook, 'w') as handle:
+        json.dump([{'name': 'Add a client', 'hosts': 'backup_targets', 'gather_facts': False,
+                    'vars': {'backup_target_clients': [{'name': 'bench-new', 'profile': 'generic', 'ssh_keys': [pubkey]}]},
+                    'roles': ['worm.sftp.backup_target']}], handle)
+    run_playbook(work, inventory, playbook)
+    transport, sftp = session(key, 'backup-bench-new')
+    closed = {}
+    start = time.time()
+    try:
+        for index in range(uploads):
+            directory = 'dated-%04d' % index
+            sftp.mkdir('/bench-new/' + directory)
+            closed[directory + '/volume.zip'] = upload(sftp, '/bench-new/%s/volume.zip' % directory)
+            time.sleep(max(0.0, start + (index + 1) / rate - time.time()))
+    finally:
+        transport.close()
+    time.sleep(2)
+    sealed = seal_times(start - 1)
+    delays = [(sealed[name] - closed[name]) * 1000 for name in sorted(closed) if name in sealed]
+    first = delays[0] if delays and 'dated-0000/volume.zip' in sealed else None
+    delays.sort()
+    return dict(uploads=uploads, rate=rate, missing=len(closed) - len(delays), first_ms=first,
+                p50_ms=percentile(delays, 0.50), p99_ms=percentile(delays, 0.99), max_ms=delays[-1])
 
 
 def percentile(ordered, fraction):
@@ -233,13 +264,15 @@ def main():
                     remove_container()
         if args.rounds == 0:
             start_container()
-            provision(work, 1, pubkey)
+            _seconds, inventory, _playbook = provision(work, 1, pubkey)
         else:
             report_provisioning(args.rounds, times, rerun)
         # The last container has 1 client and stays for the sealing measurements; the sweep is
         # stopped so that only the event path (incrond and the sealer service) seals.
         in_container('systemctl stop worm-sftp-sweep.timer')
         print('latency:', json.dumps(latency(key, args.uploads, args.rate)), flush=True)
+        print('latency, new client, each upload in a new sub-directory:', json.dumps(
+            new_client_latency(work, inventory, pubkey, key, args.uploads, args.rate)), flush=True)
         print('burst (worm.sftp):', json.dumps(burst(key, '/bench-00', args.burst, count_sealed('/backups/bench-00/'),
                                                      seal_timeout=120)), flush=True)
         in_container('install -d -o root -g backup-bench-00 -m 0770 /backups/recipe')
