@@ -100,7 +100,8 @@ def test_incron_table_runs_a_fixed_command(host, client):
     assert allow.content_string.strip() == 'root' and allow.size == len('root\n')
 
 
-@pytest.mark.parametrize('service', ['incron', 'ssh', 'worm-sftp-sealer', 'worm-sftp-sweep.timer', 'backups-dev-log.mount'])
+@pytest.mark.parametrize('service', ['incron', 'ssh', 'worm-sftp-sealer', 'worm-sftp-sweep.timer',
+                                     'worm-sftp-windows.timer', 'backups-dev-log.mount'])
 def test_services_up(host, service):
     assert host.service(service).is_running
     assert host.service(service).is_enabled
