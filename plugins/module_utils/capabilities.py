@@ -11,8 +11,10 @@ __metaclass__ = type
 # Bit numbers from linux/capability.h: only the ones this collection needs.
 CAPABILITY_BITS = {
     'CAP_CHOWN': 0,
+    'CAP_DAC_OVERRIDE': 1,
     'CAP_DAC_READ_SEARCH': 2,
     'CAP_FOWNER': 3,
+    'CAP_KILL': 5,
     'CAP_LINUX_IMMUTABLE': 9,
     'CAP_SYS_ADMIN': 21,
     'CAP_LEASE': 28,

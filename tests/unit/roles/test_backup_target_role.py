@@ -149,3 +149,11 @@ def test_preflight_refuses_a_host_without_systemd(workdir, scratch_root):
 def test_client_directories_get_the_mode_the_sealer_gives_sub_directories():
     from ansible_collections.worm.sftp.plugins.module_utils import sealing
     assert int(load('vars/main.yml')['__backup_target_directory_mode'], 8) == sealing.DIRECTORY_MODE
+
+
+def test_every_capability_the_role_needs_is_one_preflight_can_check():
+    from ansible_collections.worm.sftp.plugins.module_utils import capabilities
+    role_vars = load('vars/main.yml')
+    needed = [name for key, value in role_vars.items() if key.endswith('_capabilities') for name in value]
+    assert len(needed) >= 5
+    assert [name for name in needed if name not in capabilities.CAPABILITY_BITS] == []
