@@ -30,12 +30,14 @@ SEAL = fsflags.FlagSpec('+i')
 F_RDLCK = 0
 F_UNLCK = 2
 # Every directory of a client, once the sealer has seen it: root's, in the client's group,
-# group-writable, setgid (new entries keep the group) and sticky. In a sticky directory an
+# group-writable and sticky. No setgid: the client's entries get its primary group, which is
+# this group, anyway, and an unprivileged chmod drops setgid on a group the caller is not in
+# (the sealer would need CAP_FSETID as well; measured in the adversarial scenario). In a sticky directory an
 # entry can be renamed or removed only by its owner, the directory's owner or with
 # CAP_FOWNER (Linux may_delete): the client still creates files and sub-directories and
 # renames or removes its own unsealed files (restic's temp files and locks), but can no
 # longer rename, remove or chmod a directory it made.
-DIRECTORY_MODE = 0o3770
+DIRECTORY_MODE = 0o1770
 ACL_XATTRS = ('system.posix_acl_access', 'system.posix_acl_default')
 
 

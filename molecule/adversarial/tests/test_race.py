@@ -134,14 +134,14 @@ def test_directory_race_window(host, client):
         owners = dict(line.split(' ', 1)[::-1] for line in host.check_output(
             "find %s -maxdepth 1 -type d -name 'race-directory-*-%s-*' -printf '%%U:%%m %%f\\n'",
             directory, tag).splitlines())
-        if set(owners.values()) <= {'0:3770'} or time.time() > deadline:
+        if set(owners.values()) <= {'0:1770'} or time.time() > deadline:
             break
         time.sleep(0.5)
     for attempt in DIRECTORY_ATTEMPTS:
         names = [file_name(attempt, tag, number) for number in range(ROUNDS)]
-        # Whatever the attacker did not win in the window is the sealer's now: root's, 3770.
+        # Whatever the attacker did not win in the window is the sealer's now: root's, 1770.
         assert {name: owners.get(name) for name in names if name not in won[attempt]} == {
-            name: '0:3770' for name in names if name not in won[attempt]}
+            name: '0:1770' for name in names if name not in won[attempt]}
         if attempt == 'directory rename':
             assert sorted(name for name in names if name + '.renamed' in owners) == sorted(won[attempt])
     if PROFILES[client] != 'restic':  # only restic may rename; no profile may rmdir

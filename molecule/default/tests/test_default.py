@@ -86,7 +86,7 @@ def test_account_is_sftp_only(host, client):
 def test_directory_is_root_owned_and_group_writable(host, client):
     directory = host.file(dir_of(client))
     assert directory.is_directory and not directory.is_symlink
-    assert (directory.user, directory.group, directory.mode) == ('root', user_of(client), 0o3770)
+    assert (directory.user, directory.group, directory.mode) == ('root', user_of(client), 0o1770)
 
 
 def test_incron_table_runs_a_fixed_command(host, client):
@@ -168,7 +168,7 @@ def test_sealed_upload_cannot_change_as_the_user_in_a_shell(host, uploaded, comm
     run = host.run("runuser -u %s -- sh -c '%s'" % (user_of(client), command.format(path=host_path, dir=dir_of(client))))
     assert run.rc != 0, command
     assert host.file(host_path).content_string.strip() == 'backup volume'
-    assert host.file(dir_of(client)).mode == 0o3770
+    assert host.file(dir_of(client)).mode == 0o1770
 
 
 def test_root_cannot_delete_without_clearing_the_flag(host, uploaded):

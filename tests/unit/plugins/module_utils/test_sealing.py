@@ -266,7 +266,7 @@ def test_every_walked_directory_is_reported_with_an_open_fd(client, workdir):
 
 @pytest.fixture
 def client_of_nobody(workdir):
-    """A client directory as the role makes it, for the user nobody: root's, nobody's group, 3770."""
+    """A client directory as the role makes it, for the user nobody: root's, nobody's group, 1770."""
     nobody = pwd.getpwnam('nobody')
     os.chmod(workdir, 0o711)  # the client reaches its directory by path
     root = os.path.join(workdir, 'nobody-client')
@@ -305,7 +305,7 @@ def test_directories_the_client_made_are_taken_over(client_of_nobody):
         assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (0, nobody.pw_gid, sealing.DIRECTORY_MODE), rel
     assert subprocess.run(['getfacl', '-cs', os.path.join(root, 'repo')], stdout=subprocess.PIPE,
                           check=True).stdout == b''
-    assert any('took over directory client=alice path="repo/data/00" from uid %d mode 2700' % nobody.pw_uid in line
+    assert any('took over directory client=alice path="repo/data/00" from uid %d mode 0700' % nobody.pw_uid in line
                for line in lines)
     # What the kernel now refuses the client, deepest first, and what it still allows.
     data = os.path.join(root, 'repo', 'data')
@@ -317,7 +317,7 @@ def test_directories_the_client_made_are_taken_over(client_of_nobody):
     assert as_user(nobody, lambda: (write(os.path.join(data, '00'), 'pack-restic-temp-1'),
                                     os.rename(temp, os.path.join(data, '00', 'pack')),
                                     os.mkdir(os.path.join(data, '01')))) == 0
-    assert os.stat(os.path.join(data, '01')).st_gid == nobody.pw_gid  # setgid: the group is kept
+    assert os.stat(os.path.join(data, '01')).st_gid == nobody.pw_gid  # the client's own group
     # A second scan changes nothing it has already taken over.
     run, _lines = seal(root)
     assert run.counts['directories_taken_over'] == 1  # data/01, new since
