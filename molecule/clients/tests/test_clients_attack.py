@@ -106,4 +106,3 @@ def test_rclone_copies_survive_their_own_credential(host):
         server = {line.split(None, 1)[1]: line.split(None, 1)[0] for line in stored.splitlines()
                   if line.split(None, 1)[1].startswith('/backups/rcl/%s/' % copy)}
         assert local == server, copy
-

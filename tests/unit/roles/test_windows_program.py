@@ -101,7 +101,7 @@ def test_unknown_members_leave_and_a_failure_is_the_exit_status(program):
     assert program.logged[-1].startswith('cannot take mallory out of')
     # gpasswd can fail half-way: the sessions are ended all the same.
     assert program.commands[-2:] == [['gpasswd', '-d', 'mallory', windows.WINDOW_GROUP],
-                                    ['pkill', '-KILL', '-u', 'mallory']]
+                                     ['pkill', '-KILL', '-u', 'mallory']]
 
 
 def test_a_missing_group_is_an_error(program, monkeypatch):
