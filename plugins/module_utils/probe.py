@@ -169,10 +169,17 @@ def write_file(dir_fd, name):
         os.close(fd)
 
 
-def is_sealed(flag_io, dir_fd, name):
+def open_probe(dir_fd, name):
+    """An fd of a probe file (never through a link), or None when it is not there."""
     try:
-        fd = os.open(name, treewalk.OPEN_FLAGS, dir_fd=dir_fd)
+        return os.open(name, treewalk.OPEN_FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
+        return None
+
+
+def is_sealed(flag_io, dir_fd, name):
+    fd = open_probe(dir_fd, name)
+    if fd is None:
         return False
     try:
         return bool(flag_io.get(fd, None) & fsflags.IMMUTABLE)
@@ -182,9 +189,8 @@ def is_sealed(flag_io, dir_fd, name):
 
 def remove_file(flag_io, dir_fd, name):
     """Unseal and remove a probe file; never follows a link, removes only the inode it unsealed."""
-    try:
-        fd = os.open(name, treewalk.OPEN_FLAGS, dir_fd=dir_fd)
-    except FileNotFoundError:
+    fd = open_probe(dir_fd, name)
+    if fd is None:
         return
     try:
         st = os.fstat(fd)
