@@ -84,6 +84,8 @@ def run_role(workdir, clients, root, extra=None):
     ([{'name': 'Alice'}], 'names must be lowercase letters'),
     ([{'name': 'a' * 26}], 'at most 25 characters'),
     ([{'name': 'dev'}], "'dev' is reserved"),
+    ([{'name': 'alice\n'}], 'Client "alice\\n" (user "backup-alice\\n"): names must be lowercase letters'),
+    ([{'name': 'alice', 'password_hash': '$6$salt$hash:0:99999'}], 'password_hash is not a crypt(3) hash'),
     ([{'name': 'alice'}, {'name': 'alice'}], 'may appear once'),
     ([{'name': 'alice', 'user': 'root'}], 'User root already exists and was not created by worm.sftp'),
     ([{'name': 'alice', 'ssh_keys': ['ssh-ed25519 not-a-key']}], 'does not parse'),
@@ -157,3 +159,48 @@ def test_every_capability_the_role_needs_is_one_preflight_can_check():
     needed = [name for key, value in role_vars.items() if key.endswith('_capabilities') for name in value]
     assert len(needed) >= 5
     assert [name for name in needed if name not in capabilities.CAPABILITY_BITS] == []
+
+
+@pytest.fixture
+def local_group():
+    """A group named like a client's, made on this machine by someone else; removed afterwards."""
+    made = []
+
+    def make(name, members=()):
+        subprocess.run(['groupadd', '--system', name], check=True)
+        made.append(name)
+        for member in members:
+            subprocess.run(['gpasswd', '-a', member, name], check=True, stdout=subprocess.DEVNULL)
+    yield make
+    for name in made:
+        subprocess.run(['groupdel', name], check=False)
+
+
+@pytest.mark.parametrize('members', [(), ('daemon',)])
+def test_preflight_never_adopts_an_existing_group(workdir, scratch_root, local_group, members):
+    """A local user already in backup-<client> would read the client's backups."""
+    local_group('backup-wormtest', members)
+    rc, output = run_role(workdir, [{'name': 'wormtest'}], scratch_root)
+    assert rc != 0
+    text = ' '.join(output.split())
+    assert 'Group backup-wormtest already exists and is not the private group of a worm.sftp account' in text, \
+        output[-3000:]
+    assert 'groupdel backup-wormtest' in text
+    assert not os.path.exists(scratch_root)
+
+
+@pytest.mark.parametrize('linked', ['credentials', 'host', 'file'])
+def test_preflight_refuses_a_symlinked_credentials_path(workdir, scratch_root, linked):
+    elsewhere = os.path.join(workdir, 'elsewhere')
+    os.mkdir(elsewhere)
+    credentials = os.path.join(workdir, 'credentials')
+    paths = {'credentials': credentials, 'host': os.path.join(credentials, 'localhost'),
+             'file': os.path.join(credentials, 'localhost', 'alice.password')}
+    os.makedirs(os.path.dirname(paths[linked]), exist_ok=True)
+    os.symlink(os.path.join(elsewhere, 'target'), paths[linked])
+    rc, output = run_role(workdir, [{'name': 'alice'}], scratch_root, {'backup_target_credentials_dir': credentials})
+    assert rc != 0
+    text = ' '.join(output.split())
+    assert '%s on the controller is a symbolic link' % paths[linked] in text, output[-3000:]
+    assert os.listdir(elsewhere) == []
+    assert not os.path.exists(scratch_root)
