@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -268,6 +269,30 @@ def update(flag_io, fd, path, spec, check_mode=False, before=None):
         raise FlagError("the %s filesystem ignored attribute(s) '%s'; use a filesystem that supports them"
                         % (filesystem_type(fd), bits_to_letters(ignored)))
     return before, actual
+
+
+# fcntl lease types (fcntl.h); Python exposes F_SETLEASE but not these.
+F_RDLCK = 0
+F_UNLCK = 2
+
+
+@contextlib.contextmanager
+def no_writers(fd):
+    """Yields True while the open regular file has no writer, holding a read lease so that
+    none can appear (an open for writing waits until the lease is given back); yields False
+    when a process has it open for writing. The kernel's own answer to "is the upload
+    finished?": every path that seals asks it first (the sealer, worm.sftp.chattr)."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, F_RDLCK)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EBUSY):
+            yield False
+            return
+        raise
+    try:
+        yield True
+    finally:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, F_UNLCK)
 
 
 def known_letters_to_bits(letters):

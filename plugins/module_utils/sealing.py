@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import fcntl
 import json
 import os
 import pwd
@@ -26,9 +25,6 @@ from . import treewalk
 
 CLIENT_NAME_RE = re.compile(r'^[a-z][a-z0-9-]{0,24}$')
 SEAL = fsflags.FlagSpec('+i')
-# fcntl lease types (fcntl.h); Python exposes F_SETLEASE but not these.
-F_RDLCK = 0
-F_UNLCK = 2
 # Every directory of a client, once the sealer has seen it: root's, in the client's group,
 # group-writable and sticky. No setgid: the client's entries get its primary group, which is
 # this group, anyway, and an unprivileged chmod drops setgid on a group the caller is not in
@@ -221,19 +217,11 @@ class SealRun(treewalk.TreeVisit):
             self.log('not sealed client=%s path=%s: hard link to a file of uid %d' % (
                 self.policy.name, json.dumps(treewalk.display(relpath)), st.st_uid))
             return
-        # A read lease is granted only while no process has the file open for writing:
-        # the kernel's own answer to "is the upload finished?", held while the flag is set.
-        try:
-            fcntl.fcntl(fd, fcntl.F_SETLEASE, F_RDLCK)
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EBUSY):
+        with fsflags.no_writers(fd) as finished:
+            if not finished:
                 self.left_unsealed('busy', st)
                 return
-            raise
-        try:
             fsflags.update(self.flag_io, fd, path, SEAL, before=flags)
-        finally:
-            fcntl.fcntl(fd, fcntl.F_SETLEASE, F_UNLCK)
         self.counts['sealed'] += 1
         self.remember(os.fstat(fd))  # setting the flag changed the change time
         self.log('sealed client=%s path=%s size=%d inode=%d' % (

@@ -38,6 +38,15 @@ options:
     type: str
     required: true
     aliases: [ attr ]
+  skip_open_for_writing:
+    description:
+      - When I(attributes) adds C(i) or C(a) to a regular file that a process has open for writing (an upload in
+        flight), leave that file as it is; it is counted as C(busy) and listed in I(busy_paths), not as a failure. Whether a
+        writer exists is the kernel's answer to a read lease request, and the lease is held while the flag is set,
+        so no writer can appear in between. The sealer asks the same question.
+      - Set to C(false) to set the flag whatever is writing (the writer's next write then fails).
+    type: bool
+    default: true
 notes:
   - Changing C(i) or C(a) needs the C(CAP_LINUX_IMMUTABLE) capability (root has it; containers need
     C(--cap-add LINUX_IMMUTABLE)). Other flags need ownership of the file or C(CAP_FOWNER).
@@ -132,7 +141,18 @@ counts:
       description: Entries that could not be examined or changed.
       type: int
       sample: 0
-  sample: {examined: 1204, changed: 3, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, excluded: 0, failed: 0}
+    busy:
+      description: Regular files left unchanged because a process had them open for writing (I(skip_open_for_writing)).
+      type: int
+      sample: 0
+  sample: {examined: 1204, changed: 3, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, excluded: 0, failed: 0,
+           busy: 0}
+busy_paths:
+  description: Up to I(max_paths) files left unchanged because they were open for writing, relative to I(path).
+  returned: always
+  type: list
+  elements: str
+  sample: [ duplicati-b2.dblock.zip.aes ]
 changed_paths:
   description: Up to I(max_paths) changed entries, relative to I(path) (C(.) is I(path) itself).
   returned: always
@@ -161,13 +181,17 @@ from ansible_collections.worm.sftp.plugins.module_utils import treewalk
 class ChattrRun(treewalk.TreeVisit):
     """One walk that computes and (outside check mode) applies a flag change."""
 
-    def __init__(self, spec, entry_types, max_paths, check_mode, exclude=(), older_than=None, newer_than=None):
+    def __init__(self, spec, entry_types, max_paths, check_mode, exclude=(), older_than=None, newer_than=None,
+                 skip_open_for_writing=True):
         super(ChattrRun, self).__init__(entry_types, max_paths, exclude, older_than, newer_than)
         self.spec = spec
         self.check_mode = check_mode
         self.flag_io = fsflags.FlagIO()
-        self.counts['changed'] = 0
+        # Sealing (adding i or a) waits for the writer, as the sealer does; other changes do not.
+        self.ask_for_writers = skip_open_for_writing and bool(spec.apply(0) & fsflags.PROTECTED_MASK)
+        self.counts.update(changed=0, busy=0)
         self.changed_paths = []
+        self.busy_paths = []
         self.diff_before = {}
         self.diff_after = {}
 
@@ -176,7 +200,13 @@ class ChattrRun(treewalk.TreeVisit):
         path = None if self.flag_io.uses_ioctl else self.path_of(relpath)
         if kind not in self.entry_types or not self.in_age(st):
             return self.flag_io.get(fd, path)
-        before, after = fsflags.update(self.flag_io, fd, path, self.spec, self.check_mode)
+        if self.ask_for_writers and kind == treewalk.FILE:
+            with fsflags.no_writers(fd) as finished:
+                if not finished:
+                    return self.left_busy(fd, path, relpath)
+                before, after = fsflags.update(self.flag_io, fd, path, self.spec, self.check_mode)
+        else:
+            before, after = fsflags.update(self.flag_io, fd, path, self.spec, self.check_mode)
         if before != after:
             self.counts['changed'] += 1
             if len(self.changed_paths) < self.max_paths:
@@ -186,12 +216,21 @@ class ChattrRun(treewalk.TreeVisit):
                 self.diff_after[shown] = fsflags.bits_to_letters(after)
         return after
 
+    def left_busy(self, fd, path, relpath):
+        flags = self.flag_io.get(fd, path)
+        if self.spec.apply(flags) != flags:
+            self.counts['busy'] += 1
+            if len(self.busy_paths) < self.max_paths:
+                self.busy_paths.append(treewalk.display(relpath))
+        return flags
+
 
 def main():
     argument_spec = treewalk.tree_walk_argument_spec()
     argument_spec.update(
         path=dict(type='path', required=True),
         attributes=dict(type='str', required=True, aliases=['attr']),
+        skip_open_for_writing=dict(type='bool', default=True),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     path = module.params['path']
@@ -204,7 +243,8 @@ def main():
 
     try:
         run = ChattrRun(spec, module.params['entry_types'], module.params['max_paths'], module.check_mode,
-                        module.params['exclude'], module.params['older_than'], module.params['newer_than'])
+                        module.params['exclude'], module.params['older_than'], module.params['newer_than'],
+                        module.params['skip_open_for_writing'])
     except ValueError as exc:
         module.fail_json(msg=str(exc), path=path)
     result = dict(path=path)
@@ -225,6 +265,7 @@ def main():
         changed_paths=run.changed_paths,
         changed_paths_truncated=run.counts['changed'] > len(run.changed_paths),
         failures=run.failures,
+        busy_paths=run.busy_paths,
     )
     if module._diff and result['changed']:
         result['diff'] = dict(

@@ -87,7 +87,7 @@ def test_seal_tree_files_only_keeps_directories_writable(flags_of, backup_tree, 
         assert 'i' not in flags_of(os.path.join(root, rel)), rel
     assert sorted(result['changed_paths']) == sorted(backup_tree['files'])
     assert result['counts'] == dict(examined=9, changed=4, skipped_symlinks=2, skipped_other=0,
-                                    skipped_mounts=0, excluded=0, failed=0)
+                                    skipped_mounts=0, excluded=0, failed=0, busy=0)
     # New files can still be created in every directory.
     for rel in backup_tree['dirs']:
         write(os.path.join(root, rel, 'new-after-seal'))
@@ -150,6 +150,34 @@ def test_fifo_is_skipped_not_opened(workdir, run_module):
     assert not failed, result
     assert result['counts']['skipped_other'] == 1
     assert result['counts']['changed'] == 1
+
+
+def test_sealing_leaves_uploads_in_flight_alone(flags_of, backup_tree, run_module):
+    """Admin operations seal with this module: a file still open for writing stays writable
+    (the sealer seals it once closed), so the client's upload or retry is not refused."""
+    root = backup_tree['root']
+    with open(os.path.join(root, 'sub', 'mid.zip'), 'ab') as upload:
+        failed, result = run_module(chattr.main, path=root, attributes='+i', recurse=True, entry_types=['file'])
+        assert not failed, result
+        assert result['counts']['busy'] == 1 and result['busy_paths'] == ['sub/mid.zip']
+        assert sorted(result['changed_paths']) == sorted(set(backup_tree['files']) - {'sub/mid.zip'})
+        assert 'i' not in flags_of(os.path.join(root, 'sub', 'mid.zip'))
+        upload.write(b'the rest of the upload')
+        upload.flush()
+    failed, result = run_module(chattr.main, path=root, attributes='+i', recurse=True, entry_types=['file'])
+    assert not failed and result['changed_paths'] == ['sub/mid.zip'] and result['counts']['busy'] == 0
+    assert 'i' in flags_of(os.path.join(root, 'sub', 'mid.zip'))
+
+
+def test_only_sealing_waits_for_writers(flags_of, workdir, run_module):
+    path = write(os.path.join(workdir, 'f'))
+    subprocess.run(['chattr', '+a', path], check=True)
+    with open(path, 'ab'):
+        failed, result = run_module(chattr.main, path=path, attributes='-a')  # unsealing a file in use: done
+        assert not failed and result['changed'] is True
+        failed, result = run_module(chattr.main, path=path, attributes='+i', skip_open_for_writing=False)
+        assert not failed and result['changed'] is True and result['counts']['busy'] == 0
+    assert 'i' in flags_of(path) and 'a' not in flags_of(path)
 
 
 def test_check_mode_changes_nothing_on_disk(flags_of, backup_tree, run_module):
