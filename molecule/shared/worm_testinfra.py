@@ -6,9 +6,14 @@
   (about ten times faster) when it is one of our podman containers;
 - the last journal lines are printed under any failed test;
 - ssh_port(host): where the container's SSH is published on 127.0.0.1
-  (.config/molecule/config.yml), for tests that connect as a client.
+  (.config/molecule/config.yml), for tests that connect as a client;
+- work_dir, fresh_dir, known_hosts, run and playbook: a scratch directory per test module and
+  container, the container's host keys, a client program run on this machine, and a playbook of
+  the collection run by FQCN against the container, as an admin runs it.
 """
 
+import json
+import os
 import shutil
 import subprocess
 
@@ -28,6 +33,60 @@ SSH_PORTS = {'worm-debian12': 2222, 'worm-debian13': 2223}
 
 def ssh_port(host):
     return SSH_PORTS[host.backend.get_hostname()]
+
+
+EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
+PROJECT = os.environ.get('MOLECULE_PROJECT_DIRECTORY', os.getcwd())
+
+
+def work_dir(host, scope, *parts):
+    """A scratch directory on this machine for one test module (scope) and container."""
+    path = os.path.join(EPHEMERAL, scope + '-' + host.backend.get_hostname(), *parts)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def fresh_dir(host, scope, name):
+    """A path in work_dir that does not exist yet (restore programs refuse to overwrite)."""
+    path = os.path.join(work_dir(host, scope), name)
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def run(argv, env=None, check=True, timeout=300):
+    """Run a client program on this machine; (rc, output), asserting success unless check=False."""
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, check=False,
+                          timeout=timeout)
+    output = proc.stdout.decode(errors='replace')
+    if check:
+        assert proc.returncode == 0, '%s failed (%d):\n%s' % (' '.join(argv[:3]), proc.returncode, output)
+    return proc.returncode, output
+
+
+def known_hosts(host, scope):
+    """The container's SSH host keys, as a known_hosts file (scanned on 127.0.0.1 once)."""
+    path = os.path.join(work_dir(host, scope), 'known_hosts')
+    if not os.path.exists(path):
+        scan = subprocess.run(['ssh-keyscan', '-p', str(ssh_port(host)), '127.0.0.1'], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, check=True)
+        with open(path, 'wb') as handle:
+            handle.write(scan.stdout)
+    return path
+
+
+def playbook(host, scope, name, check_mode=False, **extra):
+    """Run playbook worm.sftp.<name> against this container with extra vars; (rc, output)."""
+    inventory = os.path.join(work_dir(host, scope), 'inventory.json')
+    with open(inventory, 'w') as handle:
+        json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): {
+            'ansible_connection': 'containers.podman.podman',
+            'ansible_python_interpreter': '/usr/bin/python3'}}}}, handle)
+    argv = ['ansible-playbook', '-i', inventory, 'worm.sftp.' + name, '-e', json.dumps(extra)]
+    if check_mode:
+        argv.append('--check')
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=PROJECT, check=False,
+                          env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0'))
+    return proc.returncode, proc.stdout.decode(errors='replace')
 
 
 @pytest.fixture(scope='module')

@@ -6,13 +6,13 @@ they (or an attacker with the same credential, using OpenSSH's sftp) try to dest
 
 import json
 import os
-import shutil
 import subprocess
 import time
 
 import pytest
 
-from worm_testinfra import ssh_port
+import worm_testinfra
+from worm_testinfra import run, ssh_port
 
 EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
 KEY = os.path.join(EPHEMERAL, 'client_key')
@@ -21,35 +21,15 @@ PROFILES = {'dpc': 'duplicati', 'dup': 'duplicity', 'res': 'restic', 'rcl': 'rcl
 
 
 def work_dir(host, *parts):
-    path = os.path.join(EPHEMERAL, 'clients-' + host.backend.get_hostname(), *parts)
-    os.makedirs(path, exist_ok=True)
-    return path
+    return worm_testinfra.work_dir(host, 'clients', *parts)
 
 
 def fresh_dir(host, name):
-    """A path for a restore that does not exist yet (restore programs refuse to overwrite)."""
-    path = os.path.join(work_dir(host), name)
-    shutil.rmtree(path, ignore_errors=True)
-    return path
+    return worm_testinfra.fresh_dir(host, 'clients', name)
 
 
 def known_hosts(host):
-    path = os.path.join(work_dir(host), 'known_hosts')
-    if not os.path.exists(path):
-        scan = subprocess.run(['ssh-keyscan', '-p', str(ssh_port(host)), '127.0.0.1'], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, check=True)
-        with open(path, 'wb') as handle:
-            handle.write(scan.stdout)
-    return path
-
-
-def run(argv, env=None, check=True, timeout=300):
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, check=False,
-                          timeout=timeout)
-    output = proc.stdout.decode(errors='replace')
-    if check:
-        assert proc.returncode == 0, '%s failed (%d):\n%s' % (argv[0], proc.returncode, output)
-    return proc.returncode, output
+    return worm_testinfra.known_hosts(host, 'clients')
 
 
 def make_data(host, program, version):
@@ -264,13 +244,9 @@ def test_interrupted_upload_is_sealed_and_quarantine_unblocks_the_client(host):
     rc, output = sftp(host, 'gen', 'put %s big.bin' % local)
     assert rc != 0, output
     # ...until the admin quarantines it.
-    inventory = os.path.join(work_dir(host), 'inventory.json')
-    with open(inventory, 'w') as handle:
-        json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): {
-            'ansible_connection': 'containers.podman.podman', 'ansible_python_interpreter': '/usr/bin/python3'}}}},
-            handle)
-    run(['ansible-playbook', '-i', inventory, 'worm.sftp.quarantine', '-e',
-         json.dumps({'client': 'gen', 'files': 'big.bin', 'reason': 'interrupted upload'})])
+    rc, output = worm_testinfra.playbook(host, 'clients', 'quarantine', client='gen', files='big.bin',
+                                         reason='interrupted upload')
+    assert rc == 0, output[-3000:]
     rc, output = sftp(host, 'gen', 'put %s big.bin' % local)
     assert rc == 0, output
     assert host.file('/backups/gen/big.bin').size == 4 * 1024 * 1024

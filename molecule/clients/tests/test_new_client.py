@@ -8,14 +8,13 @@ Sealer logic, the same on Debian 12 and 13: run on one platform. The sweep timer
 throughout, so only the event path can seal.
 """
 
-import json
-import os
 import time
 
 import testinfra
 
-from test_clients import KEY, flags, known_hosts, make_data, run, work_dir
-from worm_testinfra import ssh_port
+import worm_testinfra
+from test_clients import KEY, flags, known_hosts, make_data
+from worm_testinfra import run, ssh_port
 
 PLATFORM = 'worm-debian12'
 CLIENT = 'rcn'
@@ -25,15 +24,11 @@ EVENT_PATH_WAIT = 5  # seconds: the event path seals in milliseconds; the sweep 
 def test_new_client_is_sealed_by_the_event_path_from_its_first_upload():
     host = testinfra.get_host('podman://' + PLATFORM)
     host.backend.get_hostname = lambda: PLATFORM
-    inventory = os.path.join(work_dir(host), 'inventory-new-client.json')
-    with open(inventory, 'w') as handle:
-        json.dump({'backup_targets': {'hosts': {PLATFORM: {
-            'ansible_connection': 'containers.podman.podman', 'ansible_python_interpreter': '/usr/bin/python3'}}}},
-            handle)
     host.check_output('systemctl stop worm-sftp-sweep.timer')
     try:
-        run(['ansible-playbook', '-i', inventory, 'worm.sftp.provision', '-e',
-             json.dumps({'client': CLIENT, 'profile': 'rclone', 'ssh_key': KEY + '.pub'})])
+        rc, output = worm_testinfra.playbook(host, 'new-client', 'provision', client=CLIENT, profile='rclone',
+                                             ssh_key=KEY + '.pub')
+        assert rc == 0, output[-3000:]
         data = make_data(host, 'rclone-new', 1)
         run(['rclone', '--config', '/dev/null', '--sftp-host', '127.0.0.1', '--sftp-port', str(ssh_port(host)),
              '--sftp-user', 'backup-' + CLIENT, '--sftp-key-file', KEY, '--sftp-known-hosts-file', known_hosts(host),

@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+import worm_testinfra
 from worm_testinfra import ssh_port
 
 CLIENT = 'archive'
@@ -23,13 +24,10 @@ CLIENT_DIR = '/backups/archive'
 REPO_DIR = CLIENT_DIR + '/repo'
 SEAL_WAIT = 20  # seconds; the event path seals in milliseconds, this only absorbs a busy machine
 EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
-PROJECT = os.environ.get('MOLECULE_PROJECT_DIRECTORY', os.getcwd())
 
 
 def work_dir(host):
-    path = os.path.join(EPHEMERAL, 'lifecycle-' + host.backend.get_hostname())
-    os.makedirs(path, exist_ok=True)
-    return path
+    return worm_testinfra.work_dir(host, 'lifecycle')
 
 
 def restic(host, *args, check=True):
@@ -49,20 +47,10 @@ def restic(host, *args, check=True):
 
 
 def play(host, name, check_mode=False, **extra):
-    """Run playbook worm.sftp.<name> against this container; returns (rc, output, changed count)."""
-    inventory = os.path.join(work_dir(host), 'inventory.json')
-    with open(inventory, 'w') as handle:
-        json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): {
-            'ansible_connection': 'containers.podman.podman',
-            'ansible_python_interpreter': '/usr/bin/python3'}}}}, handle)
-    argv = ['ansible-playbook', '-i', inventory, 'worm.sftp.' + name, '-e', json.dumps(dict(client=CLIENT, **extra))]
-    if check_mode:
-        argv.append('--check')
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=PROJECT, check=False,
-                          env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0'))
-    output = proc.stdout.decode(errors='replace')
+    """Run playbook worm.sftp.<name> for the client against this container; (rc, output, changed count)."""
+    rc, output = worm_testinfra.playbook(host, 'lifecycle', name, check_mode, client=CLIENT, **extra)
     recap = re.search(r'changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)', output)
-    return proc.returncode, output, int(recap.group(1)) if recap else None
+    return rc, output, int(recap.group(1)) if recap else None
 
 
 def repo_files(host):

@@ -17,7 +17,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import time
 import uuid
 import zipfile
@@ -25,10 +24,10 @@ import zipfile
 import paramiko
 import pytest
 
-from worm_testinfra import ssh_port
+import worm_testinfra
+from worm_testinfra import run, ssh_port
 
 EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
-PROJECT = os.environ.get('MOLECULE_PROJECT_DIRECTORY', os.getcwd())
 KEY = os.path.join(EPHEMERAL, 'client_key')
 GROUP = 'worm-sftp-window'
 DUP, DPC, RCL = 'win-dup', 'win-dpc', 'win-rcl'
@@ -37,48 +36,21 @@ SEAL_WAIT = 20
 
 
 def work_dir(host, *parts):
-    path = os.path.join(EPHEMERAL, 'windows-' + host.backend.get_hostname(), *parts)
-    os.makedirs(path, exist_ok=True)
-    return path
+    return worm_testinfra.work_dir(host, 'windows', *parts)
 
 
 def fresh_dir(host, name):
-    path = os.path.join(work_dir(host), name)
-    shutil.rmtree(path, ignore_errors=True)
-    return path
+    return worm_testinfra.fresh_dir(host, 'windows', name)
 
 
 def known_hosts(host):
-    path = os.path.join(work_dir(host), 'known_hosts')
-    if not os.path.exists(path):
-        scan = subprocess.run(['ssh-keyscan', '-p', str(ssh_port(host)), '127.0.0.1'], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, check=True)
-        with open(path, 'wb') as handle:
-            handle.write(scan.stdout)
-    return path
-
-
-def run(argv, check=True, timeout=300):
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False, timeout=timeout)
-    output = proc.stdout.decode(errors='replace')
-    if check:
-        assert proc.returncode == 0, '%s failed (%d):\n%s' % (' '.join(argv[:3]), proc.returncode, output)
-    return proc.returncode, output
+    return worm_testinfra.known_hosts(host, 'windows')
 
 
 def play(host, name, client, **extra):
-    """Run playbook worm.sftp.<name> for client against this container; (rc, output)."""
-    inventory = os.path.join(work_dir(host), 'inventory.json')
-    with open(inventory, 'w') as handle:
-        json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): {
-            'ansible_connection': 'containers.podman.podman',
-            'ansible_python_interpreter': '/usr/bin/python3'}}}}, handle)
-    proc = subprocess.run(['ansible-playbook', '-i', inventory, 'worm.sftp.' + name,
-                           '-e', json.dumps(dict(client=client, **extra))],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=PROJECT, check=False,
-                          env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0'))
-    output = proc.stdout.decode(errors='replace')
-    assert proc.returncode == 0, output[-3000:]
+    """Run playbook worm.sftp.<name> for client against this container; its output."""
+    rc, output = worm_testinfra.playbook(host, 'windows', name, client=client, **extra)
+    assert rc == 0, output[-3000:]
     return output
 
 
