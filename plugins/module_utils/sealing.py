@@ -118,7 +118,8 @@ class SealRun(treewalk.TreeVisit):
     very file that was seen sealed, and any other is opened and checked.
     """
 
-    def __init__(self, policy, log, max_paths=20, sealed_inodes=None, overdue_before=None, on_directory=None):
+    def __init__(self, policy, log, max_paths=20, sealed_inodes=None, overdue_before=None, on_directory=None,
+                 unsealed_since=None):
         super(SealRun, self).__init__([treewalk.FILE], max_paths, policy.exempt)
         self.on_directory = on_directory
         self.policy = policy
@@ -130,6 +131,14 @@ class SealRun(treewalk.TreeVisit):
         self._user_uid = None
         # Figures for the sweep's metrics (complete only without sealed_inodes).
         self.overdue_before = overdue_before
+        # Overdue is judged by how long the sweeps have seen a file unsealed, not only by its
+        # modification time, which a client refreshes by writing (a file held open and
+        # written now and then would never be overdue). unsealed_since maps the inode number
+        # (str) of each file an earlier sweep left unsealed to when one first did;
+        # unsealed_seen is the same for this run, for the next sweep.
+        self.unsealed_since = unsealed_since or {}
+        self.unsealed_seen = {}
+        self.started = time.time()
         self.bytes = 0
         self.newest_mtime = None
         self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0, hard_linked=0,
@@ -185,9 +194,12 @@ class SealRun(treewalk.TreeVisit):
         return self._user_uid[0]
 
     def left_unsealed(self, reason, st):
-        """Count a file this run leaves unsealed, and as overdue when older than the bound."""
+        """Count a file this run leaves unsealed, and as overdue when it was last written, or
+        first seen unsealed by a sweep, before the bound."""
         self.counts[reason] += 1
-        if self.overdue_before is not None and st.st_mtime < self.overdue_before:
+        first_seen = min(self.unsealed_since.get(str(st.st_ino), self.started), self.started)
+        self.unsealed_seen[str(st.st_ino)] = first_seen
+        if self.overdue_before is not None and min(st.st_mtime, first_seen) < self.overdue_before:
             self.counts['overdue'] += 1
 
     def remember(self, st):
@@ -228,10 +240,11 @@ class SealRun(treewalk.TreeVisit):
             self.policy.name, json.dumps(treewalk.display(relpath)), st.st_size, st.st_ino))
 
 
-def seal_client(policy, log, sealed_inodes=None, overdue_before=None, on_directory=None):
-    """Seal what is new under policy.root; returns the run (counts, failures, bytes, newest_mtime).
-    on_directory(fd, relpath) is called with each directory walked, '.' being policy.root."""
+def seal_client(policy, log, sealed_inodes=None, overdue_before=None, on_directory=None, unsealed_since=None):
+    """Seal what is new under policy.root; returns the run (counts, failures, bytes, newest_mtime,
+    unsealed_seen). on_directory(fd, relpath) is called with each directory walked, '.' being
+    policy.root."""
     run = SealRun(policy, log, sealed_inodes=sealed_inodes, overdue_before=overdue_before,
-                  on_directory=on_directory)
+                  on_directory=on_directory, unsealed_since=unsealed_since)
     run.run(policy.root, recurse=True)
     return run

@@ -191,6 +191,36 @@ def test_sweep_seals_and_reports(sweep, workdir, flags_of):
         assert series(handle.read())['worm_sftp_unsealed_overdue_files{client="alice"}'] == 0
 
 
+def test_the_sweep_times_unsealed_files_across_runs(sweep, workdir, flags_of):
+    """Overdue by how long the sweeps have seen a file unsealed (kept beside the figures),
+    whatever its modification time."""
+    textfile = os.path.join(workdir, 'worm_sftp.prom')
+    seen_file = os.path.join(workdir, 'unsealed-seen.json')
+    status, errors, upload = sweep('--textfile', textfile, '--bound', '900')
+    held = os.path.join(os.path.dirname(upload), 'held-open.zip')
+    with open(held, 'wb') as writer:
+        status, errors, _upload = sweep('--textfile', textfile, '--bound', '900')
+        assert (status, errors) == (0, [])
+        with open(seen_file) as handle:
+            seen = json.load(handle)
+        inode = str(os.stat(held).st_ino)
+        assert list(seen) == ['alice'] and list(seen['alice']) == [inode]
+        with open(textfile) as handle:
+            assert series(handle.read())['worm_sftp_unsealed_overdue_files{client="alice"}'] == 0
+        seen['alice'][inode] -= 1000  # as if that sweep had run 1000 s ago
+        with open(seen_file, 'w') as handle:
+            json.dump(seen, handle)
+        writer.write(b'fresh modification time')
+        writer.flush()
+        status, errors, _upload = sweep('--textfile', textfile, '--bound', '900')
+        with open(textfile) as handle:
+            assert series(handle.read())['worm_sftp_unsealed_overdue_files{client="alice"}'] == 1
+    status, errors, _upload = sweep('--textfile', textfile, '--bound', '900')
+    assert 'i' in flags_of(held)
+    with open(seen_file) as handle:
+        assert json.load(handle) == {'alice': {}}
+
+
 @pytest.mark.parametrize('bound', ['15mins', '', '1.5h', '-1'])
 def test_a_bad_bound_does_not_stop_sealing(sweep, workdir, flags_of, bound):
     textfile = os.path.join(workdir, 'worm_sftp.prom')

@@ -71,6 +71,42 @@ def test_file_still_open_for_writing_is_left_until_closed(client, flags_of):
     assert 'i' in flags_of(path)
 
 
+def test_overdue_is_how_long_sweeps_have_seen_a_file_unsealed_not_its_modification_time(client, flags_of):
+    """Issue 11 item 6: a file held open and written now and then keeps a fresh modification
+    time; it is overdue once sweeps have seen it unsealed for longer than the bound."""
+    path = write(client, 'held-open.zip')
+    policy = sealing.ClientPolicy('alice', client)
+    bound = 900
+    with open(path, 'ab') as writer:
+        first = sealing.seal_client(policy, lambda line: None, overdue_before=time.time() - bound)
+        assert first.counts['busy'] == 1 and first.counts['overdue'] == 0
+        inode = str(os.stat(path).st_ino)
+        assert list(first.unsealed_seen) == [inode]
+        writer.write(b'refreshed')  # the client keeps the modification time fresh
+        writer.flush()
+        # The next sweep, as if the first had run more than the bound ago.
+        seen_long_ago = {inode: first.unsealed_seen[inode] - bound - 60}
+        later = sealing.seal_client(policy, lambda line: None, overdue_before=time.time() - bound,
+                                    unsealed_since=seen_long_ago)
+        assert later.counts['busy'] == 1 and later.counts['overdue'] == 1
+        assert later.unsealed_seen == seen_long_ago  # the clock keeps running from the first sighting
+    done = sealing.seal_client(policy, lambda line: None, overdue_before=time.time() - bound,
+                               unsealed_since=seen_long_ago)
+    assert done.counts['sealed'] == 1 and done.unsealed_seen == {}
+    assert 'i' in flags_of(path)
+
+
+def test_a_time_from_the_future_in_the_memory_cannot_delay_the_alarm(client):
+    path = write(client, 'old.zip')
+    os.utime(path, (time.time() - 3600, time.time() - 3600))
+    with open(path, 'ab'):
+        run = sealing.seal_client(sealing.ClientPolicy('alice', client), lambda line: None,
+                                  overdue_before=time.time() - 900,
+                                  unsealed_since={str(os.stat(path).st_ino): time.time() + 10 ** 9})
+    assert run.counts['overdue'] == 1
+    assert run.unsealed_seen[str(os.stat(path).st_ino)] <= time.time()
+
+
 def test_duplicated_write_descriptor_keeps_it_open(client, flags_of):
     path = write(client, 'dup.zip')
     writer = os.open(path, os.O_WRONLY)
