@@ -9,7 +9,8 @@
   (.config/molecule/config.yml), for tests that connect as a client;
 - work_dir, fresh_dir, known_hosts, run and playbook: a scratch directory per test module and
   container, the container's host keys, a client program run on this machine, and a playbook of
-  the collection run by FQCN against the container, as an admin runs it.
+  the collection run by FQCN against the container, as an admin runs it;
+- record_figures: measured figures, kept in .cache/ for the README.
 """
 
 import json
@@ -61,6 +62,22 @@ def run(argv, env=None, check=True, timeout=300):
     if check:
         assert proc.returncode == 0, '%s failed (%d):\n%s' % (' '.join(argv[:3]), proc.returncode, output)
     return proc.returncode, output
+
+
+def record_figures(host, stem, key, figures):
+    """Merge figures under key into .cache/<stem>-<platform>.json in the repository, where the
+    README's performance and security figures are read from."""
+    path = os.path.join(PROJECT, '.cache', '%s-%s.json' % (stem, host.backend.get_hostname()))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        with open(path) as handle:
+            recorded = json.load(handle)
+    except FileNotFoundError:
+        recorded = {}
+    recorded.setdefault(key, {}).update(figures)
+    with open(path, 'w') as handle:
+        json.dump(recorded, handle, indent=2, sort_keys=True)
+    print('%s %s: %s' % (stem, key, figures))
 
 
 def known_hosts(host, scope):

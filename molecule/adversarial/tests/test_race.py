@@ -7,8 +7,6 @@ open, or right after it is closed re-opens it for writing, removes it or renames
 Whatever the attacker won, every file ends sealed with the content it had when sealed."""
 
 import hashlib
-import json
-import os
 import shlex
 import time
 import uuid
@@ -16,6 +14,7 @@ import uuid
 import pytest
 
 from adversary import PROFILES, ROOT, SWEEP_BOUND, Session, probe, remote, wait_sealed
+from worm_testinfra import record_figures
 
 ROUNDS = 100
 PAYLOAD = b'backup volume ' * 64
@@ -87,18 +86,7 @@ def test_race_window(host, client):
 
 
 def record(host, client, counts):
-    path = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], '.cache',
-                        'adversarial-race-%s.json' % host.backend.get_hostname())
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    try:
-        with open(path) as handle:
-            figures = json.load(handle)
-    except FileNotFoundError:
-        figures = {}
-    figures.setdefault(client, {}).update(dict(profile=PROFILES[client], rounds=ROUNDS, **counts))
-    with open(path, 'w') as handle:
-        json.dump(figures, handle, indent=2, sort_keys=True)
-    print('%s (%s): attacker won %s of %d' % (client, PROFILES[client], counts, ROUNDS))
+    record_figures(host, 'adversarial-race', client, dict(profile=PROFILES[client], rounds=ROUNDS, **counts))
 
 
 # Directories: the window between a client's mkdir and the sealer taking the directory over

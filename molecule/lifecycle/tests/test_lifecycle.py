@@ -268,6 +268,40 @@ def test_purge_deletes_only_old_files_and_only_when_asked(host):
     assert rc == 0 and changed == 0, output
 
 
+def inodes(host, pattern):
+    return set(host.check_output("find %s -maxdepth 1 -name %s -printf '%%i\\n'", CLIENT_DIR, pattern).split())
+
+
+def test_uploads_that_reuse_purged_inode_numbers_are_sealed_by_the_event_path(host):
+    """Issue 11 item 2: the filesystem hands a purged file's inode number to the next upload;
+    the sealer's memory of sealed files must not take the new file for the old one."""
+    # touch sets the old time on the descriptor it created the file with, before the close.
+    host.check_output("runuser -u %s -- sh -c 'for i in $(seq -w 1 20); do touch -d \"200 days ago\" %s/old-$i.bin; "
+                      "done'", USER, CLIENT_DIR)
+    host.check_output('systemctl start worm-sftp-sweep.service')
+    purged = inodes(host, 'old-*.bin')
+    assert len(purged) == 20
+    rc, output, _changed = play(host, 'release', older_than='180d', purge=True)
+    assert rc == 0 and 'purged 20 file(s)' in output, output
+    host.check_output('systemctl stop worm-sftp-sweep.timer')
+    try:
+        host.check_output("runuser -u %s -- sh -c 'for i in $(seq -w 1 20); do echo new > %s/new-$i.bin; done'",
+                          USER, CLIENT_DIR)
+        deadline = time.time() + 5  # the event path seals in milliseconds; the sweep is stopped
+        while True:
+            flags = host.check_output("lsattr %s/new-*.bin", CLIENT_DIR)
+            unsealed_now = [line for line in flags.splitlines() if 'i' not in line.split()[0]]
+            if not unsealed_now or time.time() > deadline:
+                break
+            time.sleep(0.2)
+    finally:
+        host.check_output('systemctl start worm-sftp-sweep.timer')
+    reused = inodes(host, 'new-*.bin') & purged
+    worm_testinfra.record_figures(host, 'lifecycle-inode-reuse', 'after a purge', dict(
+        uploads=20, with_a_purged_inode_number=len(reused), unsealed_after_5s=len(unsealed_now)))
+    assert unsealed_now == []
+
+
 @pytest.fixture(autouse=True)
 def _restic_present():
     if subprocess.run(['restic', 'version'], stdout=subprocess.DEVNULL, check=False).returncode != 0:
