@@ -20,6 +20,7 @@ import subprocess
 
 import pytest
 import testinfra
+import yaml
 
 
 def _is_podman_container(name):
@@ -91,13 +92,28 @@ def known_hosts(host, scope):
     return path
 
 
+def converge_host_settings():
+    """The host-level settings (backup_target_* but the clients) that this scenario's converge
+    gives the role, as an operator's inventory would keep them: a playbook run later must not
+    reset them to the defaults (the sweep interval, the metrics textfile)."""
+    scenario = os.environ.get('MOLECULE_SCENARIO_DIRECTORY') or os.path.join(
+        PROJECT, 'molecule', os.environ.get('MOLECULE_SCENARIO_NAME', 'default'))
+    try:
+        with open(os.path.join(scenario, 'converge.yml')) as handle:
+            plays = yaml.safe_load(handle)
+    except FileNotFoundError:
+        return {}
+    return dict((key, value) for play in plays for key, value in (play.get('vars') or {}).items()
+                if key.startswith('backup_target_') and key != 'backup_target_clients' and '{{' not in str(value))
+
+
 def playbook(host, scope, name, check_mode=False, **extra):
     """Run playbook worm.sftp.<name> against this container with extra vars; (rc, output)."""
     inventory = os.path.join(work_dir(host, scope), 'inventory.json')
     with open(inventory, 'w') as handle:
-        json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): {
-            'ansible_connection': 'containers.podman.podman',
-            'ansible_python_interpreter': '/usr/bin/python3'}}}}, handle)
+        json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): dict(
+            converge_host_settings(), ansible_connection='containers.podman.podman',
+            ansible_python_interpreter='/usr/bin/python3')}}}, handle)
     argv = ['ansible-playbook', '-i', inventory, 'worm.sftp.' + name, '-e', json.dumps(extra)]
     if check_mode:
         argv.append('--check')
