@@ -40,6 +40,38 @@ options:
     type: list
     elements: str
     default: []
+  exempt:
+    description:
+      - Exemptions that describe exactly the files a client program must still rename or remove after closing them
+        (the role's profile exemptions, for example restic's temp files and locks). A regular file is not acted on
+        (it is counted as C(exempt)) when its whole path relative to I(path) matches a rule's I(path), it has at
+        most I(max_bytes) bytes, it was last modified no longer than I(max_age) ago, and the rule has not yet
+        covered I(max_count) files in this walk. A file outside any bound is acted on like any other; directories
+        are never exempt.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The rule's name.
+        type: str
+        required: true
+      path:
+        description: A Python regular expression that the whole relative path must match (it says where the file lives).
+        type: str
+        required: true
+      max_bytes:
+        description: The largest exempt file, in bytes.
+        type: int
+        required: true
+      max_age:
+        description: The longest time since the file was last modified, a duration such as C(30m).
+        type: str
+        required: true
+      max_count:
+        description: How many files the rule covers at most in one walk.
+        type: int
+        required: true
   older_than:
     description:
       - Only entries last modified longer ago than this are acted on (changed, listed, selected), for example

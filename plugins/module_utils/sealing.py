@@ -20,6 +20,7 @@ import pwd
 import re
 import time
 
+from . import exemptions
 from . import fsflags
 from . import treewalk
 
@@ -34,6 +35,8 @@ SEAL = fsflags.FlagSpec('+i')
 # renames or removes its own unsealed files (restic's temp files and locks), but can no
 # longer rename, remove or chmod a directory it made.
 DIRECTORY_MODE = 0o1770
+# What SealRun remembers between runs, by inode (see SealRun.seen).
+SEEN_CLOCKS = ('unsealed', 'exempt')
 ACL_XATTRS = ('system.posix_acl_access', 'system.posix_acl_default')
 
 
@@ -59,7 +62,10 @@ class ClientPolicy:
             raise ValueError('client name %r is not valid' % (name,))
         self.name = name
         self.root = root
-        self.exempt = tuple(exempt)
+        # The profile's exemptions (see exemptions.py). Settings written by an older role held
+        # shell patterns instead: those exempt nothing, everything is sealed until the role
+        # writes the settings again.
+        self.exemptions = exemptions.parse_rules([rule for rule in exempt or () if isinstance(rule, dict)])
         self.user = user
         self.state = state or {}
 
@@ -119,8 +125,8 @@ class SealRun(treewalk.TreeVisit):
     """
 
     def __init__(self, policy, log, max_paths=20, sealed_inodes=None, overdue_before=None, on_directory=None,
-                 unsealed_since=None):
-        super(SealRun, self).__init__([treewalk.FILE], max_paths, policy.exempt)
+                 seen_before=None):
+        super(SealRun, self).__init__([treewalk.FILE], max_paths)
         self.on_directory = on_directory
         self.policy = policy
         self.log = log
@@ -131,14 +137,16 @@ class SealRun(treewalk.TreeVisit):
         self._user_uid = None
         # Figures for the sweep's metrics (complete only without sealed_inodes).
         self.overdue_before = overdue_before
-        # Overdue is judged by how long the sweeps have seen a file unsealed, not only by its
-        # modification time, which a client refreshes by writing (a file held open and
-        # written now and then would never be overdue). unsealed_since maps the inode number
-        # (str) of each file an earlier sweep left unsealed to when one first did;
-        # unsealed_seen is the same for this run, for the next sweep.
-        self.unsealed_since = unsealed_since or {}
-        self.unsealed_seen = {}
+        # Two clocks the client cannot reset, from what earlier runs saw (seen_before) to what
+        # this one saw (seen), by inode number (str): 'unsealed', when a file left unsealed
+        # (busy, hard-linked) was first seen so (overdue is judged by it, not only by the
+        # modification time, which a client refreshes by writing); 'exempt', when a file an
+        # exemption covers was first seen closed (its age bound counts from then).
+        self.seen_before = dict((clock, dict((seen_before or {}).get(clock) or {})) for clock in SEEN_CLOCKS)
+        self.seen = dict((clock, {}) for clock in SEEN_CLOCKS)
         self.started = time.time()
+        # Judged in visit, once the file is known to be closed (not by TreeVisit, before it).
+        self.exempt_files = exemptions.Exemptions(policy.exemptions, self.started) if policy.exemptions else None
         self.bytes = 0
         self.newest_mtime = None
         self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0, hard_linked=0,
@@ -197,10 +205,15 @@ class SealRun(treewalk.TreeVisit):
         """Count a file this run leaves unsealed, and as overdue when it was last written, or
         first seen unsealed by a sweep, before the bound."""
         self.counts[reason] += 1
-        first_seen = min(self.unsealed_since.get(str(st.st_ino), self.started), self.started)
-        self.unsealed_seen[str(st.st_ino)] = first_seen
+        first_seen = self.first_seen('unsealed', st)
         if self.overdue_before is not None and min(st.st_mtime, first_seen) < self.overdue_before:
             self.counts['overdue'] += 1
+
+    def first_seen(self, clock, st):
+        """When a run first saw this file in the clock's state (now, if no earlier run did)."""
+        first = min(self.seen_before[clock].get(str(st.st_ino), self.started), self.started)
+        self.seen[clock][str(st.st_ino)] = first
+        return first
 
     def remember(self, st):
         """Note a file seen sealed; st must be taken after the flag was set."""
@@ -233,6 +246,12 @@ class SealRun(treewalk.TreeVisit):
             if not finished:
                 self.left_unsealed('busy', st)
                 return
+            # Closed: an exemption may still leave it to the client, within its bounds.
+            if self.exempt_files is not None and self.exempt_files.rule_for(
+                    relpath, st, self.seen_before['exempt'].get(str(st.st_ino))) is not None:
+                self.first_seen('exempt', st)
+                self.counts['exempt'] += 1
+                return
             fsflags.update(self.flag_io, fd, path, SEAL, before=flags)
         self.counts['sealed'] += 1
         self.remember(os.fstat(fd))  # setting the flag changed the change time
@@ -240,11 +259,11 @@ class SealRun(treewalk.TreeVisit):
             self.policy.name, json.dumps(treewalk.display(relpath)), st.st_size, st.st_ino))
 
 
-def seal_client(policy, log, sealed_inodes=None, overdue_before=None, on_directory=None, unsealed_since=None):
+def seal_client(policy, log, sealed_inodes=None, overdue_before=None, on_directory=None, seen_before=None):
     """Seal what is new under policy.root; returns the run (counts, failures, bytes, newest_mtime,
-    unsealed_seen). on_directory(fd, relpath) is called with each directory walked, '.' being
+    seen). on_directory(fd, relpath) is called with each directory walked, '.' being
     policy.root."""
     run = SealRun(policy, log, sealed_inodes=sealed_inodes, overdue_before=overdue_before,
-                  on_directory=on_directory, unsealed_since=unsealed_since)
+                  on_directory=on_directory, seen_before=seen_before)
     run.run(policy.root, recurse=True)
     return run

@@ -18,8 +18,10 @@ import errno
 import fnmatch
 import os
 import stat
+import time
 
 from . import durations
+from . import exemptions
 
 FILE = 'file'
 DIRECTORY = 'directory'
@@ -169,17 +171,20 @@ class TreeVisit:
     OSError raised there stops the whole walk.
     """
 
-    def __init__(self, entry_types, max_paths, exclude=(), older_than=None, newer_than=None):
+    def __init__(self, entry_types, max_paths, exclude=(), older_than=None, newer_than=None, exempt=()):
         self.entry_types = entry_types
         self.max_paths = max_paths
         self.exclude = tuple(exclude)
+        # Exempt regular files are opened (their size and age are part of the rule), never acted on.
+        self.exemptions = exemptions.Exemptions(exemptions.parse_rules(exempt), time.time()) if exempt else None
         # Age bounds on the modification time (see in_age); durations as text.
         self.newest_allowed = durations.newest_allowed(older_than)
         self.oldest_allowed = durations.newest_allowed(newer_than)
         self.root_path = None
         # The entry being visited (its parent_fd and name), for subclasses that move or remove it.
         self.entry = None
-        self.counts = dict(examined=0, skipped_symlinks=0, skipped_other=0, skipped_mounts=0, excluded=0, failed=0)
+        self.counts = dict(examined=0, skipped_symlinks=0, skipped_other=0, skipped_mounts=0, excluded=0, exempt=0,
+                           failed=0)
         self.failures = []
 
     def visit(self, fd, relpath, kind, st):
@@ -263,7 +268,10 @@ class TreeVisit:
             return
         self.entry = item
         try:
-            self._guarded(fd, item.relpath, FILE, found)
+            if self.exemptions is not None and self.exemptions.rule_for(item.relpath, found) is not None:
+                self.counts['exempt'] += 1
+            else:
+                self._guarded(fd, item.relpath, FILE, found)
         finally:
             self.entry = None
             os.close(fd)
@@ -288,6 +296,13 @@ def tree_walk_argument_spec():
         cross_filesystems=dict(type='bool', default=False),
         max_paths=dict(type='int', default=100),
         exclude=dict(type='list', elements='str', default=[]),
+        exempt=dict(type='list', elements='dict', default=[], options=dict(
+            name=dict(type='str', required=True),
+            path=dict(type='str', required=True),
+            max_bytes=dict(type='int', required=True),
+            max_age=dict(type='str', required=True),
+            max_count=dict(type='int', required=True),
+        )),
         older_than=dict(type='str'),
         newer_than=dict(type='str'),
     )

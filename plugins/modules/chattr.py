@@ -137,6 +137,10 @@ counts:
       description: Entries that matched I(exclude).
       type: int
       sample: 0
+    exempt:
+      description: Regular files left alone by a rule of I(exempt).
+      type: int
+      sample: 0
     failed:
       description: Entries that could not be examined or changed.
       type: int
@@ -145,8 +149,8 @@ counts:
       description: Regular files left unchanged because a process had them open for writing (I(skip_open_for_writing)).
       type: int
       sample: 0
-  sample: {examined: 1204, changed: 3, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, excluded: 0, failed: 0,
-           busy: 0}
+  sample: {examined: 1204, changed: 3, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, excluded: 0, exempt: 0,
+           failed: 0, busy: 0}
 busy_paths:
   description: Up to I(max_paths) files left unchanged because they were open for writing, relative to I(path).
   returned: always
@@ -182,8 +186,8 @@ class ChattrRun(treewalk.TreeVisit):
     """One walk that computes and (outside check mode) applies a flag change."""
 
     def __init__(self, spec, entry_types, max_paths, check_mode, exclude=(), older_than=None, newer_than=None,
-                 skip_open_for_writing=True):
-        super(ChattrRun, self).__init__(entry_types, max_paths, exclude, older_than, newer_than)
+                 skip_open_for_writing=True, exempt=()):
+        super(ChattrRun, self).__init__(entry_types, max_paths, exclude, older_than, newer_than, exempt)
         self.spec = spec
         self.check_mode = check_mode
         self.flag_io = fsflags.FlagIO()
@@ -244,7 +248,7 @@ def main():
     try:
         run = ChattrRun(spec, module.params['entry_types'], module.params['max_paths'], module.check_mode,
                         module.params['exclude'], module.params['older_than'], module.params['newer_than'],
-                        module.params['skip_open_for_writing'])
+                        module.params['skip_open_for_writing'], module.params['exempt'])
     except ValueError as exc:
         module.fail_json(msg=str(exc), path=path)
     result = dict(path=path)

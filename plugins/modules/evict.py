@@ -138,7 +138,7 @@ class EvictRun(treewalk.TreeVisit):
 
     def __init__(self, params, check_mode):
         super(EvictRun, self).__init__([treewalk.FILE], params['max_paths'], params['exclude'],
-                                       params['older_than'], params['newer_than'])
+                                       params['older_than'], params['newer_than'], params['exempt'])
         self.files = set(os.path.normpath(name) for name in params['files'])
         self.patterns = tuple(params['patterns'])
         self.check_mode = check_mode

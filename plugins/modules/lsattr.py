@@ -89,7 +89,8 @@ counts:
   description: How many entries were examined, matched, and skipped for each reason.
   returned: always
   type: dict
-  sample: {examined: 1204, matched: 2, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, excluded: 0, failed: 0}
+  sample: {examined: 1204, matched: 2, skipped_symlinks: 0, skipped_other: 0, skipped_mounts: 0, excluded: 0, exempt: 0,
+           failed: 0}
 matched_bytes:
   description: Total size of the matching regular files.
   returned: always
@@ -150,7 +151,7 @@ class LsattrRun(treewalk.TreeVisit):
 
     def __init__(self, having, lacking, params):
         super(LsattrRun, self).__init__(params['entry_types'], params['max_paths'], params['exclude'],
-                                        params['older_than'], params['newer_than'])
+                                        params['older_than'], params['newer_than'], params['exempt'])
         self.having = having
         self.lacking = lacking
         self.flag_io = fsflags.FlagIO()

@@ -6,9 +6,11 @@ deepest first: rename, posix-rename, remove, rmdir, open for writing, setstat. T
 restic snapshot and every rclone dated copy must restore exactly as before the attack."""
 
 import hashlib
+import io
 import json
 import os
 import stat
+import time
 
 import paramiko
 
@@ -106,3 +108,52 @@ def test_rclone_copies_survive_their_own_credential(host):
         server = {line.split(None, 1)[1]: line.split(None, 1)[0] for line in stored.splitlines()
                   if line.split(None, 1)[1].startswith('/backups/rcl/%s/' % copy)}
         assert local == server, copy
+
+
+def unsealed_files(host, top):
+    out = host.check_output('find %s -type f -exec lsattr -d {} +', top)
+    return sorted(line.split(None, 1)[1] for line in out.splitlines() if line.strip() and 'i' not in line.split()[0])
+
+
+def wait_for_unsealed(host, top, count):
+    """The unsealed files below top once at most count are left (or after 10 s)."""
+    deadline = time.time() + 10  # the event path seals in milliseconds
+    while True:
+        left = unsealed_files(host, top)
+        if len(left) <= count or time.time() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def test_restic_credential_cannot_hide_files_behind_its_exemptions(host):
+    """Issue 11 item 1: the restic profile leaves to the client only what restic writes (temp
+    files and locks of the exact name form, where restic puts them, small, few and young);
+    anything renamed or uploaded to look like them is sealed by the event path. In a decoy
+    repository, so that the real one stays as restic left it."""
+    lock = 'locks/' + '1a' * 32
+    temp = 'data/00/%s-restic-temp-%s' % ('2b' * 32, '3c' * 16)
+    hiding = ['locks/stolen.zip', 'index-restic-temp-x/pack', 'locks/' + '4d' * 32 + '.zip', 'locks/' + '5e' * 32]
+    transport, sftp = session(host, 'res')
+    try:
+        for directory in ('/res/decoy', '/res/decoy/locks', '/res/decoy/data', '/res/decoy/data/00',
+                          '/res/decoy/index-restic-temp-x', '/res/crowd', '/res/crowd/locks'):
+            sftp.mkdir(directory)
+        for rel in (lock, temp) + tuple(hiding[:-1]):
+            sftp.putfo(io.BytesIO(b'{"time": "2026-12-02T10:00:00Z"}'), '/res/decoy/' + rel)
+        sftp.putfo(io.BytesIO(b'x' * 70000), '/res/decoy/' + hiding[-1])  # a lock's name, not a lock's size
+        assert wait_for_unsealed(host, '/backups/res/decoy', 2) == sorted(
+            '/backups/res/decoy/' + rel for rel in (lock, temp))
+        # What restic writes stays restic's: it removes its own lock and temp file.
+        sftp.remove('/res/decoy/' + lock)
+        sftp.remove('/res/decoy/' + temp)
+        for rel in hiding:
+            try:
+                sftp.remove('/res/decoy/' + rel)
+            except IOError:
+                continue
+            raise AssertionError('removed %s' % rel)
+        for index in range(70):  # more locks than any restic keeps: 64 at most stay the client's
+            sftp.putfo(io.BytesIO(b'{}'), '/res/crowd/locks/%064x' % index)
+        assert len(wait_for_unsealed(host, '/backups/res/crowd', 64)) == 64
+    finally:
+        transport.close()

@@ -163,6 +163,7 @@ def sweep(sealer, workdir, monkeypatch):
         handle.write(b'data')
     monkeypatch.setattr(sealer, 'CONFIG_DIR', config_dir)
     monkeypatch.setattr(sealer, 'STATE_DIR', state_dir)
+    monkeypatch.setattr(sealer, 'SEEN_FILE', os.path.join(workdir, 'seen.json'))
     monkeypatch.setattr(sealer.signal, 'signal', lambda signum, handler: None)
     errors = []
     monkeypatch.setattr(sealer, 'log', lambda message, priority=sealer.syslog.LOG_INFO:
@@ -191,34 +192,44 @@ def test_sweep_seals_and_reports(sweep, workdir, flags_of):
         assert series(handle.read())['worm_sftp_unsealed_overdue_files{client="alice"}'] == 0
 
 
-def test_the_sweep_times_unsealed_files_across_runs(sweep, workdir, flags_of):
-    """Overdue by how long the sweeps have seen a file unsealed (kept beside the figures),
-    whatever its modification time."""
+def test_the_sweep_times_unsealed_files_across_runs(sweep, sealer, workdir, flags_of):
+    """Overdue by how long the sweeps have seen a file unsealed (kept in SEEN_FILE), whatever
+    its modification time."""
     textfile = os.path.join(workdir, 'worm_sftp.prom')
-    seen_file = os.path.join(workdir, 'unsealed-seen.json')
+    seen_file = os.path.join(workdir, 'seen.json')
     status, errors, upload = sweep('--textfile', textfile, '--bound', '900')
     held = os.path.join(os.path.dirname(upload), 'held-open.zip')
     with open(held, 'wb') as writer:
+        sealer.seen_by_client.clear()  # each sweep is a new process
         status, errors, _upload = sweep('--textfile', textfile, '--bound', '900')
         assert (status, errors) == (0, [])
         with open(seen_file) as handle:
             seen = json.load(handle)
         inode = str(os.stat(held).st_ino)
-        assert list(seen) == ['alice'] and list(seen['alice']) == [inode]
+        assert seen == {'alice': {'unsealed': {inode: seen['alice']['unsealed'][inode]}, 'exempt': {}}}
         with open(textfile) as handle:
             assert series(handle.read())['worm_sftp_unsealed_overdue_files{client="alice"}'] == 0
-        seen['alice'][inode] -= 1000  # as if that sweep had run 1000 s ago
+        seen['alice']['unsealed'][inode] -= 1000  # as if that sweep had run 1000 s ago
         with open(seen_file, 'w') as handle:
             json.dump(seen, handle)
         writer.write(b'fresh modification time')
         writer.flush()
+        sealer.seen_by_client.clear()
         status, errors, _upload = sweep('--textfile', textfile, '--bound', '900')
         with open(textfile) as handle:
             assert series(handle.read())['worm_sftp_unsealed_overdue_files{client="alice"}'] == 1
+    sealer.seen_by_client.clear()
     status, errors, _upload = sweep('--textfile', textfile, '--bound', '900')
     assert 'i' in flags_of(held)
     with open(seen_file) as handle:
-        assert json.load(handle) == {'alice': {}}
+        assert json.load(handle) == {'alice': {'unsealed': {}, 'exempt': {}}}
+
+
+def test_a_sweep_that_cannot_keep_what_it_saw_still_seals_and_says_so(sweep, sealer, workdir, flags_of, monkeypatch):
+    monkeypatch.setattr(sealer, 'SEEN_FILE', os.path.join(workdir, 'missing', 'seen.json'))
+    status, errors, upload = sweep()
+    assert 'i' in flags_of(upload)
+    assert status == 1 and len(errors) == 1 and 'cannot keep what the sweep saw' in errors[0], errors
 
 
 @pytest.mark.parametrize('bound', ['15mins', '', '1.5h', '-1'])

@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import pwd
+import re
 import subprocess
 import time
 
@@ -81,18 +82,18 @@ def test_overdue_is_how_long_sweeps_have_seen_a_file_unsealed_not_its_modificati
         first = sealing.seal_client(policy, lambda line: None, overdue_before=time.time() - bound)
         assert first.counts['busy'] == 1 and first.counts['overdue'] == 0
         inode = str(os.stat(path).st_ino)
-        assert list(first.unsealed_seen) == [inode]
+        assert list(first.seen['unsealed']) == [inode] and first.seen['exempt'] == {}
         writer.write(b'refreshed')  # the client keeps the modification time fresh
         writer.flush()
         # The next sweep, as if the first had run more than the bound ago.
-        seen_long_ago = {inode: first.unsealed_seen[inode] - bound - 60}
+        seen_long_ago = {'unsealed': {inode: first.seen['unsealed'][inode] - bound - 60}}
         later = sealing.seal_client(policy, lambda line: None, overdue_before=time.time() - bound,
-                                    unsealed_since=seen_long_ago)
+                                    seen_before=seen_long_ago)
         assert later.counts['busy'] == 1 and later.counts['overdue'] == 1
-        assert later.unsealed_seen == seen_long_ago  # the clock keeps running from the first sighting
+        assert later.seen['unsealed'] == seen_long_ago['unsealed']  # the clock runs from the first sighting
     done = sealing.seal_client(policy, lambda line: None, overdue_before=time.time() - bound,
-                               unsealed_since=seen_long_ago)
-    assert done.counts['sealed'] == 1 and done.unsealed_seen == {}
+                               seen_before=seen_long_ago)
+    assert done.counts['sealed'] == 1 and done.seen == {'unsealed': {}, 'exempt': {}}
     assert 'i' in flags_of(path)
 
 
@@ -102,9 +103,9 @@ def test_a_time_from_the_future_in_the_memory_cannot_delay_the_alarm(client):
     with open(path, 'ab'):
         run = sealing.seal_client(sealing.ClientPolicy('alice', client), lambda line: None,
                                   overdue_before=time.time() - 900,
-                                  unsealed_since={str(os.stat(path).st_ino): time.time() + 10 ** 9})
+                                  seen_before={'unsealed': {str(os.stat(path).st_ino): time.time() + 10 ** 9}})
     assert run.counts['overdue'] == 1
-    assert run.unsealed_seen[str(os.stat(path).st_ino)] <= time.time()
+    assert run.seen['unsealed'][str(os.stat(path).st_ino)] <= time.time()
 
 
 def test_duplicated_write_descriptor_keeps_it_open(client, flags_of):
@@ -125,13 +126,105 @@ def test_reader_does_not_block_sealing(client, flags_of):
         assert seal(client)[0].counts['sealed'] == 1
 
 
-def test_profile_exemptions(client, flags_of):
-    for rel in ('config', 'locks/l1', 'data/ab/blob', 'data/ab/blob-restic-temp-77'):
+ROLE_VARS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))), 'roles', 'backup_target', 'vars', 'main.yml')
+
+
+def restic_rules():
+    """The restic profile's exemptions, as the role writes them into the client's settings."""
+    import yaml
+    with open(ROLE_VARS) as handle:
+        return yaml.safe_load(handle)['__backup_target_profiles']['restic']['exempt']
+
+
+def restic_seal(root, seen_before=None):
+    lines = []
+    return sealing.seal_client(sealing.ClientPolicy('alice', root, restic_rules()), lines.append,
+                               seen_before=seen_before), lines
+
+
+HEX64, HEX32 = 'ab' * 32, '0f' * 16
+
+
+# What restic's sftp backend writes (repository at the top or one directory down): left to it.
+RESTIC_MUTABLE = ['locks/' + HEX64, 'repo/locks/' + HEX64, 'config-restic-temp-' + HEX32,
+                  'data/ab/%s-restic-temp-%s' % (HEX64, HEX32), 'repo/index/%s-restic-temp-%s' % (HEX64, HEX32),
+                  'repo/snapshots/%s-restic-temp-%s' % (HEX64, HEX32), 'keys/%s-restic-temp-%s' % (HEX64, HEX32),
+                  'locks/%s-restic-temp-%s' % (HEX64, HEX32)]
+# Issue 11 item 1: names that the old shell patterns exempted, or near misses; all sealed.
+HIDING_PLACES = ['locks/stolen.zip', 'repo/locks/released-pack', 'index-restic-temp-x/pack',
+                 'repo/index-restic-temp-x/pack', 'locks/%s/inside' % ('12' * 32), 'a/b/locks/' + HEX64,
+                 'locks/' + HEX64.upper(), 'locks/' + HEX64[:-1], 'data/%s-restic-temp-%s' % (HEX64, HEX32),
+                 'data/ab/%s-restic-temp-%s' % (HEX64, HEX32[:-1]), 'data/abc/%s-restic-temp-%s' % (HEX64, HEX32),
+                 'blob-restic-temp-77', 'repo/locks/%s.bak' % HEX64, 'config', 'data/ab/' + HEX64]
+
+
+def test_exemptions_cover_exactly_what_restic_writes(client, flags_of):
+    for rel in RESTIC_MUTABLE + HIDING_PLACES:
         write(client, rel)
-    run, _lines = seal(client, exempt=['locks/*', '*-restic-temp-*'])
-    assert run.counts['sealed'] == 2 and run.counts['excluded'] == 2
-    assert 'i' not in flags_of(os.path.join(client, 'locks/l1'))
-    assert 'i' not in flags_of(os.path.join(client, 'data/ab/blob-restic-temp-77'))
+    run, _lines = restic_seal(client)
+    assert run.counts['exempt'] == len(RESTIC_MUTABLE)
+    assert run.counts['sealed'] == len(HIDING_PLACES)
+    assert [rel for rel in RESTIC_MUTABLE if 'i' in flags_of(os.path.join(client, rel))] == []
+    assert [rel for rel in HIDING_PLACES if 'i' not in flags_of(os.path.join(client, rel))] == []
+    # restic renames its temp file once complete: the new name is sealed.
+    temp = os.path.join(client, 'data/ab/%s-restic-temp-%s' % (HEX64, HEX32))
+    os.rename(temp, os.path.join(client, 'data/ab', 'cd' * 32))
+    run, _lines = restic_seal(client)
+    assert run.counts['sealed'] == 1 and 'i' in flags_of(os.path.join(client, 'data/ab', 'cd' * 32))
+
+
+def test_exempt_files_beyond_a_bound_are_sealed(client, flags_of):
+    big_lock = write(client, 'locks/' + 'cd' * 32, b'x' * 65537)
+    old_lock = write(client, 'locks/' + 'ef' * 32)
+    os.utime(old_lock, (time.time() - 31 * 60, time.time() - 31 * 60))
+    many = [write(client, 'repo/locks/%064x' % index) for index in range(65)]
+    run, _lines = restic_seal(client)
+    assert 'i' in flags_of(big_lock) and 'i' in flags_of(old_lock)
+    assert run.counts['exempt'] == 64 and run.counts['sealed'] == 3
+    assert len([path for path in many if 'i' in flags_of(path)]) == 1
+
+
+def test_an_exempt_file_ages_from_when_the_sealer_first_saw_it_closed(client, flags_of):
+    """A client can keep the modification time fresh (restic's profile has fsetstat); the
+    sealer's own first sighting bounds the age anyway."""
+    lock = write(client, 'locks/' + HEX64)
+    first, _lines = restic_seal(client)
+    inode = str(os.stat(lock).st_ino)
+    assert first.counts['exempt'] == 1 and list(first.seen['exempt']) == [inode]
+    future = time.time() + 86400
+    os.utime(lock, (future, future))
+    # The next sweep, as if the first had run 31 minutes ago.
+    seen = {'exempt': {inode: first.seen['exempt'][inode] - 31 * 60}}
+    later, _lines = restic_seal(client, seen_before=seen)
+    assert later.counts['sealed'] == 1 and 'i' in flags_of(lock)
+
+
+def test_a_file_being_written_is_not_judged_by_an_exemption_until_closed(client, flags_of):
+    temp = write(client, 'data/ab/%s-restic-temp-%s' % (HEX64, HEX32))
+    with open(temp, 'ab'):
+        run, _lines = restic_seal(client)
+    assert run.counts['busy'] == 1 and run.seen['exempt'] == {}
+    assert 'i' not in flags_of(temp)
+
+
+def test_settings_from_an_older_role_exempt_nothing(client, flags_of):
+    lock = write(client, 'locks/' + HEX64)
+    run = sealing.seal_client(sealing.ClientPolicy('alice', client, ['locks/*', '*-restic-temp-*']), lambda line: None)
+    assert run.counts['sealed'] == 1 and 'i' in flags_of(lock)
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'max_age': '15mins'}, "unknown unit 'mins'"),
+    ({'path': '(['}, 'is not a regular expression'),
+    ({'max_count': -1}, 'max_count must be a whole number'),
+    ({'max_bytes': '1k'}, 'max_bytes must be a whole number'),
+    ({'extra': 1}, 'an exemption needs exactly'),
+])
+def test_a_bad_exemption_is_refused_with_what_is_wrong(change, message):
+    rule = dict(restic_rules()[0], **change)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        sealing.ClientPolicy('alice', '/x', [rule])
 
 
 def test_links_never_followed(client, workdir, flags_of):
@@ -175,9 +268,10 @@ def test_policy_refuses_names_that_are_not_client_names(name):
 
 
 def test_policy_reads_the_role_settings():
-    policy = sealing.ClientPolicy.from_json(
-        '{"name": "a", "root": "/backups/a", "exempt": ["locks/*"], "user": "backup-a"}')
-    assert (policy.name, policy.root, policy.exempt, policy.user) == ('a', '/backups/a', ('locks/*',), 'backup-a')
+    policy = sealing.ClientPolicy.from_json(json.dumps(
+        {'name': 'a', 'root': '/backups/a', 'exempt': restic_rules(), 'user': 'backup-a'}))
+    assert (policy.name, policy.root, policy.user) == ('a', '/backups/a', 'backup-a')
+    assert [rule.name for rule in policy.exemptions] == ['restic temp file', 'restic lock']
     assert policy.user_uid() is None
 
 
@@ -272,9 +366,9 @@ def test_load_client_identity_follows_settings_and_state(client, workdir):
     os.mkdir(config_dir)
     os.mkdir(state_dir)
     with open(os.path.join(config_dir, 'alice.json'), 'w') as handle:
-        json.dump({'name': 'alice', 'root': client, 'exempt': ['locks/*']}, handle)
+        json.dump({'name': 'alice', 'root': client, 'exempt': restic_rules()}, handle)
     policy, first = sealing.load_client(config_dir, state_dir, 'alice')
-    assert policy.exempt == ('locks/*',) and policy.released_up_to(time.time()) is None and first[1] is None
+    assert len(policy.exemptions) == 2 and policy.released_up_to(time.time()) is None and first[1] is None
     with open(os.path.join(state_dir, 'alice.json'), 'w') as handle:
         handle.write(window_state(100, time.time() + 60))
     policy, second = sealing.load_client(config_dir, state_dir, 'alice')

@@ -87,7 +87,7 @@ def test_seal_tree_files_only_keeps_directories_writable(flags_of, backup_tree, 
         assert 'i' not in flags_of(os.path.join(root, rel)), rel
     assert sorted(result['changed_paths']) == sorted(backup_tree['files'])
     assert result['counts'] == dict(examined=9, changed=4, skipped_symlinks=2, skipped_other=0,
-                                    skipped_mounts=0, excluded=0, failed=0, busy=0)
+                                    skipped_mounts=0, excluded=0, exempt=0, failed=0, busy=0)
     # New files can still be created in every directory.
     for rel in backup_tree['dirs']:
         write(os.path.join(root, rel, 'new-after-seal'))
@@ -314,6 +314,35 @@ def test_excluded_paths_are_not_changed_but_walked(flags_of, workdir, run_module
     assert result['counts']['excluded'] == 2
     assert 'i' not in flags_of(os.path.join(workdir, 'locks/lock-1'))
     assert 'i' not in flags_of(os.path.join(workdir, 'data/ab/blob-restic-temp-123'))
+
+
+def test_exempt_rules_leave_alone_only_the_files_they_describe(flags_of, workdir, run_module):
+    """The role seals with the profile's exemptions (re-provisioning, closing a release
+    window): a rule's path is matched whole, and its bounds hold (here age, by mtime)."""
+    lock, temp = 'locks/' + 'ab' * 32, 'data/ab/%s-restic-temp-%s' % ('cd' * 32, 'ef' * 16)
+    for rel in (lock, temp, 'locks/stolen.zip', 'index-restic-temp-x/pack', 'repo/locks/' + '12' * 32):
+        write(os.path.join(workdir, rel))
+    old = os.path.join(workdir, 'repo/locks/' + '12' * 32)
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    rules = [dict(name='restic lock', path=r'(?:[^/]+/)?locks/[0-9a-f]{64}', max_bytes=65536, max_age='30m',
+                  max_count=64),
+             dict(name='restic temp file', path=r'(?:[^/]+/)?data/[0-9a-f]{2}/[0-9a-f]{64}-restic-temp-[0-9a-f]{32}',
+                  max_bytes=1024, max_age='15m', max_count=64)]
+    failed, result = run_module(chattr.main, path=workdir, attributes='+i', recurse=True, entry_types=['file'],
+                                exempt=rules)
+    assert not failed, result
+    assert result['counts']['exempt'] == 2
+    assert sorted(result['changed_paths']) == sorted(['locks/stolen.zip', 'index-restic-temp-x/pack',
+                                                      'repo/locks/' + '12' * 32])
+    assert 'i' not in flags_of(os.path.join(workdir, lock)) and 'i' not in flags_of(os.path.join(workdir, temp))
+
+
+def test_a_bad_exempt_rule_fails_before_anything_changes(flags_of, workdir, run_module):
+    path = write(os.path.join(workdir, 'f'))
+    failed, result = run_module(chattr.main, path=workdir, attributes='+i', recurse=True,
+                                exempt=[dict(name='x', path='([', max_bytes=1, max_age='1m', max_count=1)])
+    assert failed and 'is not a regular expression' in result['msg']
+    assert 'i' not in flags_of(path)
 
 
 def test_socket_bind_mounted_over_a_file_is_skipped(workdir, run_module):
