@@ -102,47 +102,122 @@ def open_file(entry):
     return fd, st
 
 
+# Directories a walk keeps open at once, whatever the depth: the ancestors beyond these are
+# closed and opened again, by name and without following links, when the walk climbs back,
+# each checked to be the same directory (device and inode) it left.
+MAX_OPEN_DIRS = 32
+
+
+class _Level:
+    """One directory of the walk's current path: its entries (read whole, so that no
+    directory stream stays open), and its fd while open."""
+
+    __slots__ = ('fd', 'entries', 'rel', 'name', 'ident')
+
+    def __init__(self, fd, entries, rel, name, ident):
+        self.fd, self.entries, self.rel, self.name, self.ident = fd, entries, rel, name, ident
+
+
+def _read_entries(dir_fd):
+    """(name, kind, inode) of every entry of an open directory; kinds from d_type (an lstat
+    where the filesystem does not give it), links never followed."""
+    found = []
+    with os.scandir(dir_fd) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                kind = LINK
+            elif entry.is_dir(follow_symlinks=False):
+                kind = DIRECTORY
+            elif entry.is_file(follow_symlinks=False):
+                kind = FILE
+            else:
+                kind = OTHER
+            found.append((entry.name, kind, entry.inode()))
+    return iter(found)
+
+
+def _reopen(stack, index):
+    """Open stack[index] again from its nearest open ancestor, one name at a time with
+    O_NOFOLLOW, checking that each directory is the one the walk entered."""
+    start = index
+    while stack[start].fd is None:
+        start -= 1
+    fd = stack[start].fd
+    for level in stack[start + 1:index + 1]:
+        try:
+            child = os.open(level.name, DIR_FLAGS, dir_fd=fd)
+        finally:
+            if fd != stack[start].fd:
+                os.close(fd)
+        st = os.fstat(child)
+        if (st.st_dev, st.st_ino) != level.ident:
+            os.close(child)
+            raise OSError(errno.ESTALE, 'moved or replaced while the walk was below it')
+        fd = child
+    stack[index].fd = fd
+
+
 def walk(root_fd, root_stat, cross_filesystems=False, on_error=None):
-    """Yield an Entry for every entry below the open directory root_fd, depth first.
+    """Yield an Entry for every entry below the open directory root_fd, depth first, at any
+    depth (at most MAX_OPEN_DIRS directories are open at once).
 
     Links and special files are yielded (so callers can count them) but never
     opened. Sub-directories on another filesystem are yielded as MOUNT and not
     entered unless cross_filesystems. Errors on single entries go to
     on_error(relpath, OSError) and the walk goes on.
     """
-    stack = [(root_fd, os.scandir(root_fd), '')]
+    stack = [_Level(root_fd, _read_entries(root_fd), '', None, (root_stat.st_dev, root_stat.st_ino))]
     try:
         while stack:
-            dir_fd, entries, dir_rel = stack[-1]
-            entry = next(entries, None)
-            if entry is None:
-                entries.close()
-                if dir_fd != root_fd:
-                    os.close(dir_fd)
+            level = stack[-1]
+            item = next(level.entries, None)
+            if item is None:
+                if level.fd is not None and level.fd != root_fd:
+                    os.close(level.fd)
                 stack.pop()
                 continue
-            name = entry.name
-            relpath = dir_rel + name if not dir_rel else dir_rel + '/' + name
+            if level.fd is None:
+                try:
+                    _reopen(stack, len(stack) - 1)
+                except OSError as exc:
+                    if on_error is not None:
+                        on_error(level.rel, exc)
+                    stack.pop()  # its remaining entries cannot be reached safely
+                    continue
+            name, kind, inode = item
+            relpath = name if not level.rel else level.rel + '/' + name
             try:
-                if entry.is_symlink():
-                    yield Entry(dir_fd, name, relpath, LINK)
-                elif entry.is_dir(follow_symlinks=False):
-                    child = _open_dir(dir_fd, name, relpath, root_stat, cross_filesystems)
+                if kind == DIRECTORY:
+                    child = _open_dir(level.fd, name, relpath, root_stat, cross_filesystems)
                     if child.fd is not None:
-                        stack.append((child.fd, os.scandir(child.fd), relpath))
+                        try:
+                            entries = _read_entries(child.fd)
+                        except OSError:
+                            os.close(child.fd)
+                            raise
+                        stack.append(_Level(child.fd, entries, relpath, name, (child.stat.st_dev, child.stat.st_ino)))
+                        _close_farthest(stack, root_fd)
                     yield child
-                elif entry.is_file(follow_symlinks=False):
-                    yield Entry(dir_fd, name, relpath, FILE, inode=entry.inode())
+                elif kind == FILE:
+                    yield Entry(level.fd, name, relpath, FILE, inode=inode)
                 else:
-                    yield Entry(dir_fd, name, relpath, OTHER)
+                    yield Entry(level.fd, name, relpath, kind)
             except OSError as exc:
                 if exc.errno != errno.ENOENT and on_error is not None:
                     on_error(relpath, exc)
     finally:
-        for dir_fd, entries, _rel in stack:
-            entries.close()
-            if dir_fd != root_fd:
-                os.close(dir_fd)
+        for level in stack:
+            if level.fd is not None and level.fd != root_fd:
+                os.close(level.fd)
+
+
+def _close_farthest(stack, root_fd):
+    """Keep at most MAX_OPEN_DIRS of the stack's directories open: close the ones nearest
+    the root (the root's own fd belongs to the caller)."""
+    open_levels = [level for level in stack if level.fd is not None and level.fd != root_fd]
+    for level in open_levels[:max(0, len(open_levels) - MAX_OPEN_DIRS)]:
+        os.close(level.fd)
+        level.fd = None
 
 
 def _open_dir(parent_fd, name, relpath, root_stat, cross_filesystems):
