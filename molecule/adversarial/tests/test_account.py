@@ -84,6 +84,15 @@ def test_session_starts_in_its_directory_with_only_its_profiles_requests(host, c
     assert host.file('%s/%s/%s.d' % (ROOT, client, name)).exists == may_mkdir
 
 
+def test_a_client_cannot_list_the_other_clients(host):
+    """The backup root is the chroot's /: traversable, not listable (issue 11 item 10)."""
+    assert host.check_output('stat -c "%%U %%a" %s', ROOT) == 'root 711'
+    with Session(host, 'gen') as sftp:
+        with pytest.raises(IOError):
+            sftp.listdir('/')
+        assert sftp.listdir('/gen') is not None
+
+
 def ssh_channel(host):
     transport = paramiko.Transport(('127.0.0.1', ssh_port(host)))
     transport.start_client(timeout=30)

@@ -82,7 +82,7 @@ def test_provisioned_client_logs_in_with_its_password(host):
     assert rc == 0, output[-3000:]
     transport, sftp = login(host)
     try:
-        assert CLIENT in sftp.listdir('/')
+        assert sftp.listdir('/' + CLIENT) is not None
     finally:
         transport.close()
 

@@ -116,6 +116,11 @@ def test_release_is_refused_on_legal_hold(host):
     assert rc == 0, output
     rc, output, changed = play(host, 'legal_hold', hold=True, reason='case 2026-42')
     assert rc == 0 and changed == 0, output
+    # The reason is the admin's: no other local user can read it (issue 11 item 10).
+    state = '/var/lib/worm-sftp/state/%s.json' % CLIENT
+    assert host.check_output('stat -c "%%U %%a" %s %s', os.path.dirname(state), state).split('\n') == [
+        'root 700', 'root 600']
+    assert host.run('runuser -u nobody -- cat %s', state).rc != 0
     rc, output, _changed = play(host, 'release', older_than='0s', window='1h')
     assert rc != 0 and 'is on legal hold since' in output and 'case 2026-42' in output, output
     rc, output, _changed = play(host, 'release', older_than='0s', purge=True)
