@@ -27,7 +27,6 @@ PROBE_PREFIX = '.worm-sftp-probe-'
 PROBE_CONTENT = b'worm.sftp provisioning probe: removed once sealed\n'
 IN_CREATE = 0x00000100
 IN_CLOSE_WRITE = 0x00000008
-IN_DELETE = 0x00000200
 IN_MOVED_TO = 0x00000080
 UNSEAL = fsflags.FlagSpec('-ia')
 
@@ -37,22 +36,20 @@ class ProbeError(Exception):
 
 
 class KickLog:
-    """What happened to incron's kick files in the pending directory during the probe:
-    which clients were kicked (incron reported an upload) and whose kick was taken
-    (the sealer removes a kick file when it starts to seal that client)."""
+    """Which clients incron kicked (wrote their kick file in the pending directory) during
+    the probe."""
 
     def __init__(self, pending_dir):
         self.libc = ctypes.CDLL(None, use_errno=True)
         self.fd = self.libc.inotify_init1(os.O_CLOEXEC | os.O_NONBLOCK)
         if self.fd < 0:
             raise ProbeError('cannot start inotify: %s' % os.strerror(ctypes.get_errno()))
-        mask = IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE
+        mask = IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO
         if self.libc.inotify_add_watch(self.fd, os.fsencode(pending_dir), mask) < 0:
             error = os.strerror(ctypes.get_errno())
             os.close(self.fd)
             raise ProbeError('cannot watch the kick directory %s: %s' % (pending_dir, error))
         self.kicked = set()
-        self.taken = set()
 
     def read(self, wait):
         """Note the events that arrived, waiting at most wait seconds for the first."""
@@ -69,8 +66,6 @@ class KickLog:
             offset += 16 + length
             if mask & (IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO):
                 self.kicked.add(name)
-            if mask & IN_DELETE:
-                self.taken.add(name)
 
     def close(self):
         os.close(self.fd)
@@ -143,17 +138,15 @@ class ClientProbe:
                 os.close(fd)
         self.sub_fd = self.dir_fd = None
 
-    def diagnosis(self, kicks, pending_dir):
+    def diagnosis(self, kicks):
         """Which part of the event path failed, in words an operator can act on."""
         if self.sealed_after['top'] is None:
             if self.name not in kicks.kicked:
                 return ('incron did not report the upload: check that incron is running (systemctl status incron) '
                         'and that /etc/incron.d/worm-sftp-%s exists' % self.name)
-            if self.name not in kicks.taken and os.path.exists(os.path.join(pending_dir, self.name)):
-                return ('incron reported the upload but the sealer did not take it: check worm-sftp-sealer.service '
-                        '(systemctl status worm-sftp-sealer)')
-            return ('the sealer took the kick but did not seal the file: see journalctl -t worm-sftp-sealer '
-                    '(a missing capability such as CAP_LINUX_IMMUTABLE, or a filesystem that refuses the flag)')
+            return ('incron reported the upload but the sealer did not seal it: check worm-sftp-sealer.service '
+                    '(systemctl status worm-sftp-sealer) and journalctl -t worm-sftp-sealer (a missing capability '
+                    'such as CAP_LINUX_IMMUTABLE, or a filesystem that refuses the flag)')
         return ('the file at the top was sealed but not the one in a new sub-directory: the sealer did not watch '
                 'the new directory; see journalctl -t worm-sftp-sealer (fs.inotify.max_user_watches?)')
 
@@ -223,7 +216,7 @@ def run_probes(clients, pending_dir, timeout, token=None):
             now = time.monotonic()
             waiting = [probe for probe in waiting if not probe.check(flag_io, now)]
         kicks.read(0)
-        failures = dict((probe.name, probe.diagnosis(kicks, pending_dir)) for probe in waiting)
+        failures = dict((probe.name, probe.diagnosis(kicks)) for probe in waiting)
         return [probe.result() for probe in probes], failures
     finally:
         kicks.close()

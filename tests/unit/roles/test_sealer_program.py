@@ -137,6 +137,27 @@ def test_a_changed_lifecycle_state_rescans_the_client(sealer, settings, flags_of
     assert 'i' in flags_of(path)
 
 
+def test_a_kick_is_an_event_and_its_file_stays(sealer, settings, flags_of):
+    """incron appends to pending/<client> as root; the sealer, which may not write in the
+    kick directory (so that nobody can plant a link there for root to follow), reacts to the
+    event and leaves the file where it is. Names that are not clients are ignored."""
+    provision(settings, 'kicked')
+    watcher = sealer.Watcher()
+    drain_events(sealer, watcher)
+    path = os.path.join(settings['root'], 'kicked', 'volume.zip')
+    upload(path)
+    for kick in ('kicked', 'Not-A-Client', '.hidden'):
+        with open(os.path.join(settings['pending'], kick), 'a'):
+            pass
+    readable = select.select([watcher.fd], [], [], 1)[0]
+    assert readable
+    watcher.wait()
+    assert watcher.kicked == {'kicked'}
+    sealer.drain_pending(watcher)
+    assert 'i' in flags_of(path)
+    assert sorted(os.listdir(settings['pending'])) == ['.hidden', 'Not-A-Client', 'kicked']
+
+
 @pytest.mark.parametrize('file_name, client', [
     (b'alice.json', 'alice'),
     (b'.alice.json.tmp', None),

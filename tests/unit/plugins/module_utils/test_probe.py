@@ -34,7 +34,7 @@ def target(workdir):
 
 class StandIn(threading.Thread):
     """incron (a kick file when the client has an unsealed file at its top) and/or the
-    sealer (takes the kick, seals the client's whole tree), polling every few ms."""
+    sealer (seals the client's whole tree once kicked), polling every few ms."""
 
     def __init__(self, client, pending, incron=True, sealer=True):
         super(StandIn, self).__init__(daemon=True)
@@ -49,8 +49,7 @@ class StandIn(threading.Thread):
                                    for entry in os.scandir(self.client['dir'])):
                 with open(kick, 'a'):
                     pass
-            if self.sealer and os.path.exists(kick):
-                os.unlink(kick)
+            if self.sealer and os.path.exists(kick):  # the sealer reacts to the kick, leaves its file
                 sealing.seal_client(policy, lambda line: None)
 
 
@@ -96,7 +95,7 @@ def test_probe_files_are_the_clients_own(target, monkeypatch):
 
 @pytest.mark.parametrize('stand_in, diagnosis', [
     (dict(incron=False, sealer=False), 'incron did not report the upload'),
-    (dict(incron=True, sealer=False), 'incron reported the upload but the sealer did not take it'),
+    (dict(incron=True, sealer=False), 'incron reported the upload but the sealer did not seal it'),
 ])
 def test_a_broken_part_is_named_and_nothing_is_left(target, stand_in, diagnosis):
     started = time.monotonic()

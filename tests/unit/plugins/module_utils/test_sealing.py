@@ -452,3 +452,79 @@ def test_directories_the_client_made_are_taken_over(client_of_nobody):
     run, _lines = seal(root)
     assert run.counts['directories_taken_over'] == 1  # data/01, new since
     assert seal(root)[0].counts['directories_taken_over'] == 0
+
+
+# Depth (issue 11 item 5): the walk keeps at most treewalk.MAX_OPEN_DIRS directories open.
+def nested(root, depth, name='d'):
+    """A chain of depth directories below root, made through fds (no path is ever longer
+    than one name); returns the relative path of the deepest."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _level in range(depth):
+            os.mkdir(name, dir_fd=fd)
+            child = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        with open(os.open('deep.zip', os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), 'wb') as handle:
+            handle.write(b'deep')
+        return os.fstat(fd).st_ino
+    finally:
+        os.close(fd)
+
+
+def deepest_file_fd(root, depth, name='d'):
+    """An fd of the file at the bottom of nested(), reached one name at a time (no path an
+    ordinary tool could use is short enough)."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    for _level in range(depth):
+        child = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+        os.close(fd)
+        fd = child
+    try:
+        return os.open('deep.zip', os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def test_a_file_at_any_depth_is_sealed_with_few_descriptors(client):
+    import resource
+    from ansible_collections.worm.sftp.plugins.module_utils import fsflags
+    depth = 1000  # two descriptors per level, as the walk held them before, would need 2000
+    nested(client, depth)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+    try:
+        run, _lines = seal(client)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert (run.counts['sealed'], run.counts['failed']) == (1, 0), run.failures
+    fd = deepest_file_fd(client, depth)
+    try:
+        flag_io = fsflags.FlagIO()
+        assert flag_io.get(fd, None) & fsflags.IMMUTABLE
+        fsflags.update(flag_io, fd, None, fsflags.FlagSpec('-i'))  # so that the scratch tree can go
+    finally:
+        os.close(fd)
+
+
+def test_a_closed_ancestor_swapped_for_a_link_is_never_followed(client, workdir, flags_of, monkeypatch):
+    """The walk climbs back to a directory it had closed by name: if the client moved it and
+    put a link (or another directory) in its place, that part is reported, nothing followed."""
+    from ansible_collections.worm.sftp.plugins.module_utils import treewalk
+    monkeypatch.setattr(treewalk, 'MAX_OPEN_DIRS', 2)
+    nested(os.path.join(client), 0)
+    os.makedirs(os.path.join(client, 'a', 'b', 'c', 'd'))
+    write(client, 'a/zz-after.zip')  # read after the walk climbs back to a
+    decoy = write(workdir, 'decoy/zz-after.zip')
+    swapped = []
+
+    def on_directory(fd, relpath):
+        if relpath == 'a/b/c/d' and not swapped:
+            os.rename(os.path.join(client, 'a'), os.path.join(client, 'a-moved'))
+            os.symlink(os.path.dirname(decoy), os.path.join(client, 'a'))
+            swapped.append(relpath)
+
+    run = sealing.seal_client(sealing.ClientPolicy('alice', client), lambda line: None, on_directory=on_directory)
+    assert swapped
+    assert 'i' not in flags_of(decoy)
+    assert [failure['path'] for failure in run.failures] == ['a']

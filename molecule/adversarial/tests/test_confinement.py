@@ -1,0 +1,80 @@
+# Copyright: (c) 2026, worm.sftp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sealer is not root in all but name (issue 11 item 8). As the sealer's user with the
+sealer's capabilities, inside the mount namespace systemd gave worm-sftp-sealer.service, a
+process can neither read a secret nor re-mode a root-only file; the same process outside the
+sandbox can (so the sandbox, not a missing capability, is what stops it). And nobody but root
+can plant a link in the kick directory that root's incron writes into."""
+
+import os
+import shlex
+
+import pytest
+import yaml
+
+from worm_testinfra import PROJECT
+
+ROLE_VARS = os.path.join(PROJECT, 'roles', 'backup_target', 'vars', 'main.yml')
+ROOT_ONLY = '/etc/worm-sftp-test-root-only'
+
+
+def sealer_identity():
+    with open(ROLE_VARS) as handle:
+        role_vars = yaml.safe_load(handle)
+    caps = ','.join('+' + name[4:].lower() for name in role_vars['__backup_target_sealer_capabilities'])
+    return role_vars['__backup_target_sealer_user'], caps, role_vars['__backup_target_pending_dir']
+
+
+def as_sealer(host, argv, sandboxed=True):
+    """Run argv as the sealer's user with its capabilities, in its service's mount namespace
+    (sandboxed) or in the host's."""
+    user, caps, _pending = sealer_identity()
+    prefix = []
+    if sandboxed:
+        pid = host.check_output('systemctl show -p MainPID --value worm-sftp-sealer.service')
+        assert int(pid) > 0, 'worm-sftp-sealer.service is not running'
+        prefix = ['nsenter', '-t', pid, '-m', '--']
+    command = prefix + ['setpriv', '--reuid=' + user, '--regid=' + user, '--clear-groups',
+                        '--inh-caps=' + caps, '--ambient-caps=' + caps, '--'] + argv
+    return host.run(' '.join(shlex.quote(word) for word in command))
+
+
+@pytest.fixture
+def root_only_file(host):
+    host.check_output('install -m 0600 -o root -g root /dev/null %s', ROOT_ONLY)
+    yield ROOT_ONLY
+    host.run('rm -f %s', ROOT_ONLY)
+
+
+@pytest.mark.parametrize('secret', ['/etc/shadow', '/etc/gshadow', '/etc/ssh/ssh_host_ed25519_key'])
+def test_the_sealer_cannot_read_secrets(host, secret):
+    assert as_sealer(host, ['head', '-c', '1', secret], sandboxed=False).rc == 0  # CAP_DAC_READ_SEARCH would
+    result = as_sealer(host, ['head', '-c', '1', secret])
+    assert result.rc != 0, result.stdout
+
+
+def test_the_sealer_cannot_change_a_root_only_file(host, root_only_file):
+    for argv in (['chmod', '0666', root_only_file], ['chattr', '+i', root_only_file],
+                 ['chown', 'nobody', root_only_file]):
+        result = as_sealer(host, argv)
+        assert result.rc != 0 and 'Read-only file system' in result.stderr, (argv, result.stderr)
+    assert host.check_output('stat -c "%%a %%U" %s', root_only_file) == '600 root'
+    assert 'i' not in host.check_output('lsattr -d %s', root_only_file).split()[0]
+    # Outside the sandbox CAP_FOWNER would have let it.
+    assert as_sealer(host, ['chmod', '0644', root_only_file], sandboxed=False).rc == 0
+
+
+def test_only_root_can_write_in_the_kick_directory(host):
+    _user, _caps, pending = sealer_identity()
+    assert host.check_output('stat -c "%%U %%G %%a" %s', pending) == 'root root 755'
+    for sandboxed in (True, False):
+        result = as_sealer(host, ['ln', '-s', ROOT_ONLY, pending + '/gen'], sandboxed=sandboxed)
+        assert result.rc != 0, result.stdout
+        assert not host.file(pending + '/gen').is_symlink
+
+
+def test_the_sealer_runs_confined(host):
+    properties = host.check_output(
+        'systemctl show -p ProtectSystem -p RestrictAddressFamilies -p NoNewPrivileges worm-sftp-sealer.service')
+    assert 'ProtectSystem=strict' in properties and 'RestrictAddressFamilies=AF_UNIX' in properties
+    assert 'NoNewPrivileges=yes' in properties
