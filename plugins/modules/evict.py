@@ -28,7 +28,8 @@ options:
     required: true
   files:
     description:
-      - Paths relative to I(path) of the files to select. A listed file that is not there is reported in
+      - Paths relative to I(path) of the files to select. A name that is not UTF-8 can be given as the modules and the
+        audit print it, each byte that is not UTF-8 as C(\xNN). A listed file that is not there is reported in
         C(not_found), not an error, so that a re-run changes nothing.
     type: list
     elements: str
@@ -149,16 +150,24 @@ class EvictRun(treewalk.TreeVisit):
         self.evicted = []
         self.counts.update(evicted=0, evicted_bytes=0)
 
+    def listed(self, relpath):
+        """The entry of files that names relpath: its own name or, for a name that is not
+        UTF-8, the form the modules and the audit print (each such byte as \\xNN)."""
+        if relpath in self.files:
+            return relpath
+        shown = treewalk.display(relpath)
+        return shown if shown != relpath and shown in self.files else None
+
     def selected(self, relpath, st):
         if (self.files or self.patterns) and not (
-                relpath in self.files or treewalk.is_excluded(relpath, self.patterns)):
+                self.listed(relpath) is not None or treewalk.is_excluded(relpath, self.patterns)):
             return False
         return self.in_age(st)
 
     def visit(self, fd, relpath, kind, st):
         if kind != treewalk.FILE or not self.selected(relpath, st):
             return
-        self.found.add(relpath)
+        self.found.add(self.listed(relpath) or relpath)
         path = None if self.flag_io.uses_ioctl else self.path_of(relpath)
         before = self.flag_io.get(fd, path)
         if not self.check_mode:

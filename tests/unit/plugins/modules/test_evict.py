@@ -65,6 +65,21 @@ def test_quarantine_moves_named_files_and_keeps_them_sealed(tree, workdir, run_m
     assert not failed and not result['changed'] and result['not_found'] == ['partial.dblock']
 
 
+def test_a_name_that_is_not_utf8_is_quarantined_by_the_name_the_audit_prints(tree, workdir, run_module, flags_of):
+    """Issue 11 item 10: the modules print such a name with each byte that is not UTF-8 as
+    \\xNN; that printed form selects the file."""
+    raw = os.path.join(os.fsencode(tree), b'caf\xe9.zip')
+    with open(raw, 'wb') as handle:
+        handle.write(b'odd name')
+    dest = os.path.join(workdir, 'quarantine', 'client', 'stamp', 'files')
+    failed, result = run_module(evict.main, path=tree, files=['caf\\xe9.zip'], dest=dest)
+    assert not failed, result
+    assert [entry['path'] for entry in result['evicted']] == ['caf\\xe9.zip'] and result['not_found'] == []
+    assert not os.path.exists(raw)
+    with open(os.path.join(os.fsencode(dest), b'caf\xe9.zip'), 'rb') as handle:
+        assert handle.read() == b'odd name'
+
+
 def test_check_mode_moves_nothing_and_creates_nothing(tree, workdir, run_module, flags_of):
     dest = os.path.join(workdir, 'quarantine')
     failed, result = run_module(evict.main, check_mode=True, path=tree, patterns=['*.zip'], dest=dest)
