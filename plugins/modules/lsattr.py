@@ -34,6 +34,11 @@ options:
       - Flag letters an entry must all lack to match, for example C(i) for files that are not sealed.
     type: str
     default: ''
+  largest:
+    description:
+      - Only regular files of at most this many bytes match (directories never do), for example C(0) for the empty
+        files that an upload interrupted by a full disk leaves behind, sealed.
+    type: int
 notes:
   - Reading flags needs no capability, only permission to open the entry for reading.
   - Memory use does not grow with the number of entries.
@@ -154,6 +159,7 @@ class LsattrRun(treewalk.TreeVisit):
                                         params['older_than'], params['newer_than'], params['exempt'])
         self.having = having
         self.lacking = lacking
+        self.largest = params['largest']
         self.flag_io = fsflags.FlagIO()
         self.counts['matched'] = 0
         self.matched_bytes = 0
@@ -169,6 +175,8 @@ class LsattrRun(treewalk.TreeVisit):
         if flags & self.having != self.having or flags & self.lacking:
             return flags
         if not self.in_age(st):
+            return flags
+        if self.largest is not None and (kind != treewalk.FILE or st.st_size > self.largest):
             return flags
         self.counts['matched'] += 1
         if kind == treewalk.FILE:
@@ -187,6 +195,7 @@ def main():
         path=dict(type='path', required=True),
         having=dict(type='str', default=''),
         lacking=dict(type='str', default=''),
+        largest=dict(type='int'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params

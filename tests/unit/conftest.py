@@ -118,3 +118,20 @@ def module_subprocess():
         return proc.returncode != 0, json.loads(proc.stdout.decode())
 
     return runner
+
+
+@pytest.fixture(scope='session')
+def local_play():
+    """Run a play (a list, as JSON) on this machine with the collection's own ansible-playbook;
+    returns the completed process (output in stdout)."""
+
+    def runner(play, directory, check_mode=False):
+        playbook = os.path.join(str(directory), 'play.json')
+        with open(playbook, 'w') as handle:
+            json.dump(play, handle)
+        argv = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+                playbook] + (['--check'] if check_mode else [])
+        return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False, cwd=str(directory),
+                              env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable))
+
+    return runner

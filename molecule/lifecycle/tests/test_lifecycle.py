@@ -172,6 +172,7 @@ def test_audit_reports_and_raises_the_alarm(host):
     assert client['sealed_files'] + client['unsealed_files'] == all_files
     assert client['unsealed_overdue_files'] == 0 and audit['alarms'] == []
     assert audit['filesystem']['free_bytes'] > 0 and client['last_upload']
+    assert 0 < audit['filesystem']['free_inodes'] <= audit['filesystem']['inodes']
     # A file the event path missed (incron and the sealer down), written two hours ago.
     host.check_output('systemctl stop worm-sftp-sweep.timer worm-sftp-sealer.service incron.service')
     try:
@@ -187,6 +188,19 @@ def test_audit_reports_and_raises_the_alarm(host):
     assert 'i' in host.check_output('lsattr -d %s/missed.bin', CLIENT_DIR).split()[0]
     rc, output, changed = play(host, 'audit')
     assert rc == 0, output
+    # An upload cut short by a full disk leaves an empty file, sealed: the audit names it and
+    # the quarantine that lets the client retry (issue 11 item 10).
+    host.check_output('runuser -u %s -- touch %s/cut-short.bin', USER, CLIENT_DIR)
+    host.check_output('systemctl start worm-sftp-sweep.service')
+    rc, output, changed = play(host, 'audit', audit_file=report)
+    assert rc == 0 and 'playbooks/quarantine.yml -e client=archive -e files=' in output, output
+    with open(report) as handle:
+        client = [c for c in json.load(handle)['clients'] if c['name'] == CLIENT][0]
+    # missed.bin, made by touch above, is empty too.
+    assert sorted(client['sealed_empty_examples']) == ['cut-short.bin', 'missed.bin']
+    assert client['sealed_empty_files'] == 2
+    rc, output, changed = play(host, 'quarantine', files='cut-short.bin', reason='interrupted upload')
+    assert rc == 0 and not host.file(CLIENT_DIR + '/cut-short.bin').exists, output
 
 
 def test_sweep_writes_the_figures_for_node_exporter(host):
@@ -205,6 +219,7 @@ def test_sweep_writes_the_figures_for_node_exporter(host):
     assert series['worm_sftp_legal_hold{client="archive"}'] == 0
     assert series['worm_sftp_bytes{client="archive"}'] > 0
     assert series['worm_sftp_filesystem_free_bytes{path="/backups"}'] > 0
+    assert series['worm_sftp_filesystem_free_inodes{path="/backups"}'] > 0
     assert series['worm_sftp_sweep_failed_clients'] == 0
 
 

@@ -67,6 +67,7 @@ def test_metrics_show_legal_hold_and_release_window_per_client(sealer, workdir):
     assert [values['worm_sftp_release_window_open{client="%s"}' % c.name] for c in clients] == [0, 1, 0]
     assert [values['worm_sftp_files{client="%s"}' % c.name] for c in clients] == [1, 1, 1]
     assert values['worm_sftp_sweep_failed_clients'] == 0
+    assert values['worm_sftp_filesystem_free_inodes{path="%s"}' % workdir] == os.statvfs(workdir).f_favail
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -30,7 +27,7 @@ def role_vars():
 
 
 @pytest.fixture(scope='module')
-def dropins(tmp_path_factory):
+def dropins(tmp_path_factory, local_play):
     """Render each profile's drop-in through the role's own set_vars.yml: profile -> text."""
     out = tmp_path_factory.mktemp('dropins')
     clients = [{'name': 'c-' + profile, 'profile': profile, 'ssh_keys': [KEY]} for profile in PROFILES]
@@ -43,11 +40,7 @@ def dropins(tmp_path_factory):
                      'content': "{{ lookup('ansible.builtin.template', '%s/templates/sshd-client.conf.j2') }}" % ROLE,
                      'dest': '%s/{{ __backup_target_client.profile }}.conf' % out, 'mode': '0644'},
                   'loop': '{{ __backup_target_clients }}', 'loop_control': {'loop_var': '__backup_target_client'}}]}]
-    playbook = out / 'play.json'
-    playbook.write_text(json.dumps(play))
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
-                           '-c', 'local', str(playbook)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False,
-                          env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable))
+    proc = local_play(play, out)
     assert proc.returncode == 0, proc.stdout.decode()[-3000:]
     return {profile: (out / (profile + '.conf')).read_text() for profile in PROFILES}
 

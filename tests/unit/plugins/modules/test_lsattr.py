@@ -57,6 +57,18 @@ def test_filters(audit_tree, run_module, args, matched, paths):
     assert result['changed'] is False
 
 
+def test_largest_finds_the_sealed_empty_files_a_full_disk_leaves(audit_tree, run_module):
+    empty = os.path.join(audit_tree, 'sub', 'cut-short.zip')
+    open(empty, 'wb').close()
+    subprocess.run(['chattr', '+i', empty], check=True)
+    open(os.path.join(audit_tree, 'empty-unsealed'), 'wb').close()
+    failed, result = run_module(lsattr.main, path=audit_tree, recurse=True, having='i', largest=0)
+    assert not failed, result
+    assert [entry['path'] for entry in result['entries']] == ['sub/cut-short.zip']
+    failed, result = run_module(lsattr.main, path=audit_tree, recurse=True, entry_types=['file'], having='i', largest=5)
+    assert result['counts']['matched'] == 3
+
+
 def test_oldest_mtime_tells_since_when(audit_tree, run_module):
     failed, result = run_module(lsattr.main, path=audit_tree, recurse=True, entry_types=['file'], lacking='i')
     assert not failed
