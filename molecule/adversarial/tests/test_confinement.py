@@ -1,9 +1,10 @@
 # Copyright: (c) 2026, worm.sftp contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The sealer is not root in all but name (issue 11 item 8). As the sealer's user with the
-sealer's capabilities, inside the mount namespace systemd gave worm-sftp-sealer.service, a
-process can neither read a secret nor re-mode a root-only file; the same process outside the
-sandbox can (so the sandbox, not a missing capability, is what stops it). And nobody but root
+sealer's capabilities and every other setting of worm-sftp-sealer.service (a transient unit
+that systemd confines the same way), a process can neither read a secret nor re-mode a
+root-only file; the same process outside the sandbox can (so the sandbox, not a missing
+capability, is what stops it). And nobody but root
 can plant a link in the kick directory that root's incron writes into."""
 
 import os
@@ -25,18 +26,43 @@ def sealer_identity():
     return role_vars['__backup_target_sealer_user'], caps, role_vars['__backup_target_pending_dir']
 
 
+def sealer_sandbox(host):
+    """The [Service] settings of the installed worm-sftp-sealer.service but what starts it:
+    its user, capabilities and confinement, as systemd applies them."""
+    settings, in_service = [], False
+    for line in host.check_output('systemctl cat worm-sftp-sealer.service').splitlines():
+        line = line.strip()
+        if line.startswith('['):
+            in_service = line == '[Service]'
+        elif in_service and line and not line.startswith('#') and \
+                line.split('=', 1)[0] not in ('Type', 'ExecStart', 'Restart', 'RestartSec'):
+            settings.append(line)
+    assert any(setting.startswith('ProtectSystem=') for setting in settings), settings
+    return settings
+
+
 def as_sealer(host, argv, sandboxed=True):
-    """Run argv as the sealer's user with its capabilities, in its service's mount namespace
-    (sandboxed) or in the host's."""
-    user, caps, _pending = sealer_identity()
-    prefix = []
+    """Run argv as the sealer's user with its capabilities: in a transient unit with every
+    setting of the sealer's own unit (sandboxed), or with setpriv alone."""
     if sandboxed:
-        pid = host.check_output('systemctl show -p MainPID --value worm-sftp-sealer.service')
-        assert int(pid) > 0, 'worm-sftp-sealer.service is not running'
-        prefix = ['nsenter', '-t', pid, '-m', '--']
-    command = prefix + ['setpriv', '--reuid=' + user, '--regid=' + user, '--clear-groups',
-                        '--inh-caps=' + caps, '--ambient-caps=' + caps, '--'] + argv
+        command = ['systemd-run', '--quiet', '--wait', '--pipe', '--collect']
+        for setting in sealer_sandbox(host):
+            command += ['-p', setting]
+        command += ['--'] + argv
+    else:
+        user, caps, _pending = sealer_identity()
+        command = ['setpriv', '--reuid=' + user, '--regid=' + user, '--clear-groups',
+                   '--inh-caps=' + caps, '--ambient-caps=' + caps, '--'] + argv
     return host.run(' '.join(shlex.quote(word) for word in command))
+
+
+def test_the_sandbox_runs_commands_as_the_sealer(host):
+    """The other tests' refusals come from the sandbox, not from a command that never ran."""
+    user, _caps, _pending = sealer_identity()
+    result = as_sealer(host, ['sh', '-c', 'id -un; grep CapEff /proc/self/status'])
+    assert result.rc == 0, result.stderr
+    assert result.stdout.split()[0] == user
+    assert int(result.stdout.split()[-1], 16) != 0  # its capabilities
 
 
 @pytest.fixture
@@ -50,7 +76,7 @@ def root_only_file(host):
 def test_the_sealer_cannot_read_secrets(host, secret):
     assert as_sealer(host, ['head', '-c', '1', secret], sandboxed=False).rc == 0  # CAP_DAC_READ_SEARCH would
     result = as_sealer(host, ['head', '-c', '1', secret])
-    assert result.rc != 0, result.stdout
+    assert result.rc != 0 and 'Permission denied' in result.stderr, (result.stdout, result.stderr)
 
 
 def test_the_sealer_cannot_change_a_root_only_file(host, root_only_file):
@@ -69,7 +95,8 @@ def test_only_root_can_write_in_the_kick_directory(host):
     assert host.check_output('stat -c "%%U %%G %%a" %s', pending) == 'root root 755'
     for sandboxed in (True, False):
         result = as_sealer(host, ['ln', '-s', ROOT_ONLY, pending + '/gen'], sandboxed=sandboxed)
-        assert result.rc != 0, result.stdout
+        assert result.rc != 0 and ('Permission denied' in result.stderr or 'Read-only file system' in result.stderr), \
+            result.stderr
         assert not host.file(pending + '/gen').is_symlink
 
 
