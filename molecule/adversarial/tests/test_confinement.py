@@ -118,11 +118,14 @@ def test_the_sealer_cannot_change_a_root_only_file(host, root_only_file):
 def test_only_root_can_write_in_the_kick_directory(host):
     _user, _caps, pending = sealer_identity()
     assert host.check_output('stat -c "%%U %%G %%a" %s', pending) == 'root root 755'
+    host.check_output('test -f %s/gen', pending)  # incron's kick file of client gen, never removed
     for sandboxed in (True, False):
-        result = as_sealer(host, ['ln', '-s', ROOT_ONLY, pending + '/gen'], sandboxed=sandboxed)
-        assert result.rc != 0 and ('Permission denied' in result.stderr or 'Read-only file system' in result.stderr), \
-            result.stderr
-        assert not host.file(pending + '/gen').is_symlink
+        # Neither a new name for root to follow, nor a client's kick file replaced by a link.
+        for argv in (['ln', '-s', ROOT_ONLY, pending + '/planted'], ['rm', '-f', pending + '/gen']):
+            result = as_sealer(host, argv, sandboxed=sandboxed)
+            assert result.rc != 0 and ('Permission denied' in result.stderr
+                                       or 'Read-only file system' in result.stderr), (argv, result.stderr)
+    assert not host.file(pending + '/planted').exists and host.file(pending + '/gen').is_file
 
 
 def test_the_sealer_runs_confined(host):
