@@ -9,6 +9,7 @@ its password; sessions opened under older rules end when a re-provision changes 
 deprovisioned client provisioned again can log in again. The tests run in file order.
 """
 
+import contextlib
 import os
 import subprocess
 
@@ -46,6 +47,16 @@ def login(host):
         raise
 
 
+@contextlib.contextmanager
+def session(host):
+    """An SFTP session as the client with its password, closed afterwards."""
+    transport, sftp = login(host)
+    try:
+        yield sftp
+    finally:
+        transport.close()
+
+
 def refused(host):
     try:
         transport = login(host)[0]
@@ -80,25 +91,19 @@ def test_a_run_that_stops_half_way_leaves_no_login(host):
 def test_provisioned_client_logs_in_with_its_password(host):
     rc, output = provision(host)
     assert rc == 0, output[-3000:]
-    transport, sftp = login(host)
-    try:
+    with session(host) as sftp:
         assert sftp.listdir('/' + CLIENT) is not None
-    finally:
-        transport.close()
 
 
 def test_reprovisioning_ends_sessions_opened_under_older_rules(host):
-    transport, sftp = login(host)
-    try:
+    with session(host) as sftp:
         sftp.listdir('/' + CLIENT)
         rc, output = provision(host, profile='generic')
         assert rc == 0, output[-3000:]
         with pytest.raises((OSError, EOFError, paramiko.SSHException)):
             sftp.listdir('/' + CLIENT)
-    finally:
-        transport.close()
-    transport, sftp = login(host)  # the new rules let it in again
-    transport.close()
+    with session(host):  # the new rules let it in again
+        pass
 
 
 def test_deprovisioned_password_client_provisioned_again_logs_in(host):
@@ -107,8 +112,5 @@ def test_deprovisioned_password_client_provisioned_again_logs_in(host):
     assert refused(host)
     rc, output = provision(host, profile='generic')
     assert rc == 0, output[-3000:]
-    transport, sftp = login(host)
-    try:
+    with session(host) as sftp:
         assert sftp.listdir('/' + CLIENT) is not None
-    finally:
-        transport.close()
