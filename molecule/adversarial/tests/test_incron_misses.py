@@ -64,18 +64,20 @@ def test_files_that_appear_without_the_events_incron_waits_for(host):
 
 
 def test_restic_temp_then_rename_is_sealed_under_its_final_name(host):
-    tag = uuid.uuid4().hex[:8]
+    # The names restic's sftp backend writes (a pack under data/<2 hex>/, its temp file beside
+    # it): only this exact form is exempt until renamed; any other name is sealed at its close.
+    repo = 'repo-%s' % uuid.uuid4().hex[:8]
     with Session(host, 'res') as sftp:
-        for directory in ('data-%s' % tag, 'data-%s/ab' % tag):
+        for directory in (repo, repo + '/data', repo + '/data/ab'):
             sftp.mkdir(remote('res', directory))
         for number in range(20):
-            final = 'data-%s/ab/pack%02d' % (tag, number)
-            temp = final + '-restic-temp-%d' % number
+            final = '%s/data/ab/%s' % (repo, ('ab%062x' % number))
+            temp = '%s-restic-temp-%032x' % (final, number)
             sftp.putfo(io.BytesIO(b'pack %d' % number), remote('res', temp).decode())
             sftp.posix_rename(remote('res', temp).decode(), remote('res', final).decode())
-    wanted = [('data-%s/ab/pack%02d' % (tag, number)).encode() for number in range(20)]
+    wanted = [('%s/data/ab/ab%062x' % (repo, number)).encode() for number in range(20)]
     assert wait_sealed(host, ROOT + '/res', lambda rel: rel in wanted) == []
-    left = wait_sealed(host, ROOT + '/res', lambda rel: rel.startswith(('data-%s' % tag).encode()), timeout=0)
+    left = wait_sealed(host, ROOT + '/res', lambda rel: rel.startswith(repo.encode()), timeout=0)
     assert left == []  # no temp file left behind
 
 
