@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark the backup target in a throwaway podman container (Debian 12 test image).
 
-  .venv/bin/python benchmarks/bench_target.py [--rounds 2] [--uploads 200] [--burst 10000]
+  .venv/bin/python benchmarks/bench_target.py [--rounds 2] [--uploads 200] [--flood 40000] [--burst 10000]
 
 1. provisioning: the role with 1 client and with 20 clients, each on a fresh container,
    alternating, plus an idempotent re-run of each; medians and the 20/1 ratio;
@@ -10,6 +10,9 @@
    time is taken on the client, the seal time from the sealer's journal entry; then the
    same for a client provisioned while the sealer runs, each upload into a new
    sub-directory (rclone's dated folders), the first one right after provisioning;
+   then that client's latency again while the first client floods the sealer (--flood
+   empty directories and a kick every 0.3 s, the attack review's case), with the sealer's
+   share of a CPU meanwhile;
 3. burst: files uploaded as fast as one SFTP session can, to the target and, in the same
    run, to a directory watched by the forum recipe (incron: chattr +i $@/$#, file names
    here are harmless); time to seal all, files missed, peak concurrent incron children,
@@ -142,17 +145,7 @@ def new_client_latency(work, inventory, pubkey, key, uploads, rate):
                     'vars': {'backup_target_clients': [{'name': 'bench-new', 'profile': 'generic', 'ssh_keys': [pubkey]}]},
                     'roles': ['worm.sftp.backup_target']}], handle)
     run_playbook(work, inventory, playbook)
-    transport, sftp = session(key, 'backup-bench-new')
-    closed = {}
-    start = time.time()
-    try:
-        for index in range(uploads):
-            directory = 'dated-%04d' % index
-            sftp.mkdir('/bench-new/' + directory)
-            closed[directory + '/volume.zip'] = upload(sftp, '/bench-new/%s/volume.zip' % directory)
-            time.sleep(max(0.0, start + (index + 1) / rate - time.time()))
-    finally:
-        transport.close()
+    start, closed = dated_uploads(key, 'dated', uploads, rate)
     time.sleep(2)
     sealed = seal_times(start - 1)
     delays = [(sealed[name] - closed[name]) * 1000 for name in sorted(closed) if name in sealed]
@@ -160,6 +153,64 @@ def new_client_latency(work, inventory, pubkey, key, uploads, rate):
     delays.sort()
     return dict(uploads=uploads, rate=rate, missing=len(closed) - len(delays), first_ms=first,
                 p50_ms=percentile(delays, 0.50), p99_ms=percentile(delays, 0.99), max_ms=delays[-1])
+
+
+def dated_uploads(key, prefix, uploads, rate):
+    """As bench-new, at a steady rate: each upload into a new sub-directory <prefix>-NNNN;
+    returns (start time, {path: close time})."""
+    transport, sftp = session(key, 'backup-bench-new')
+    closed = {}
+    start = time.time()
+    try:
+        for index in range(uploads):
+            directory = '%s-%04d' % (prefix, index)
+            sftp.mkdir('/bench-new/' + directory)
+            closed[directory + '/volume.zip'] = upload(sftp, '/bench-new/%s/volume.zip' % directory)
+            time.sleep(max(0.0, start + (index + 1) / rate - time.time()))
+    finally:
+        transport.close()
+    return start, closed
+
+
+# Runs inside the container as the flooding client, in its directory: the directories, then
+# a closed file at the top (which incron reports) every 0.3 s until /tmp/flood-stop exists.
+FLOODER = r"""
+import os, sys, time
+os.mkdir('flood')
+for number in range(int(sys.argv[1])):
+    os.mkdir('flood/d%06d' % number)
+open('/tmp/flood-made', 'w').close()
+number = 0
+while not os.path.exists('/tmp/flood-stop'):
+    with open('kick-%06d' % number, 'w') as handle:
+        handle.write('kick')
+    number += 1
+    time.sleep(0.3)
+"""
+
+
+def flood_latency(key, directories, uploads, rate):
+    """bench-new's uploads, each into a new sub-directory, while bench-00 floods the sealer."""
+    sh(['podman', 'exec', '-d', '--user', 'backup-bench-00', '-w', '/backups/bench-00', NAME,
+        'python3', '-c', FLOODER, str(directories)])
+    deadline = time.time() + 600
+    last = '/backups/bench-00/flood/d%06d' % (directories - 1)
+    # Measured once the flood's first scan has taken every directory over.
+    while in_container('test -e /tmp/flood-made && stat -c %%u %s || echo none' % last).strip() != '0':
+        if time.time() > deadline:
+            raise RuntimeError('the flood was not taken over within 10 minutes')
+        time.sleep(1)
+    sealer = int(in_container('systemctl show -p MainPID --value worm-sftp-sealer').strip())
+    cpu_before = proc_cpu(sealer)
+    start, closed = dated_uploads(key, 'flooded', uploads, rate)
+    time.sleep(2)
+    cpu_share = (proc_cpu(sealer) - cpu_before) / (time.time() - start)
+    in_container('touch /tmp/flood-stop; sleep 1; rm -rf /backups/bench-00/flood')  # the burst measures without it
+    sealed = seal_times(start - 1)
+    delays = sorted((sealed[name] - closed[name]) * 1000 for name in closed if name in sealed)
+    return dict(directories=directories, uploads=uploads, rate=rate, missing=len(closed) - len(delays),
+                p50_ms=percentile(delays, 0.50), p99_ms=percentile(delays, 0.99), max_ms=delays[-1],
+                sealer_cpu_share=round(cpu_share, 2))
 
 
 def percentile(ordered, fraction):
@@ -241,6 +292,8 @@ def main():
                         help='provisioning rounds; 0 provisions one client untimed and only measures sealing')
     parser.add_argument('--uploads', type=int, default=200)
     parser.add_argument('--rate', type=float, default=20.0, help='uploads per second in the latency test')
+    parser.add_argument('--flood', type=int, default=40000,
+                        help='directories of the flooding client; 0 skips the flood measurement')
     parser.add_argument('--burst', type=int, default=10000, help='0 skips the burst measurements')
     args = parser.parse_args()
     os.environ.setdefault('CONTAINERS_CONF', os.path.join(REPO, '.cache', 'containers.conf'))
@@ -273,6 +326,9 @@ def main():
         print('latency:', json.dumps(latency(key, args.uploads, args.rate)), flush=True)
         print('latency, new client, each upload in a new sub-directory:', json.dumps(
             new_client_latency(work, inventory, pubkey, key, args.uploads, args.rate)), flush=True)
+        if args.flood:
+            print('latency, that client while another floods the sealer:', json.dumps(
+                flood_latency(key, args.flood, args.uploads, args.rate)), flush=True)
         if args.burst == 0:
             return 0
         print('burst (worm.sftp):', json.dumps(burst(key, '/bench-00', args.burst, count_sealed('/backups/bench-00/'),

@@ -180,6 +180,11 @@ def is_sealed(flag_io, dir_fd, name):
         os.close(fd)
 
 
+# The sealer may be scanning the client at that moment (an upload kicked it) and seal the
+# probe again between its unsealing and its removal: removal is tried this many times.
+REMOVE_ATTEMPTS = 5
+
+
 def remove_file(flag_io, dir_fd, name):
     """Unseal and remove a probe file; never follows a link, removes only the inode it unsealed."""
     fd = open_probe(dir_fd, name)
@@ -187,10 +192,17 @@ def remove_file(flag_io, dir_fd, name):
         return
     try:
         st = os.fstat(fd)
-        fsflags.update(flag_io, fd, None, UNSEAL)
-        if os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_ino != st.st_ino:
-            raise ProbeError('probe file %s was replaced while being removed' % name)
-        os.unlink(name, dir_fd=dir_fd)
+        for attempt in range(REMOVE_ATTEMPTS):
+            try:
+                fsflags.update(flag_io, fd, None, UNSEAL)
+                if os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_ino != st.st_ino:
+                    raise ProbeError('probe file %s was replaced while being removed' % name)
+                os.unlink(name, dir_fd=dir_fd)
+                return
+            except (fsflags.FlagError, PermissionError):
+                if attempt == REMOVE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01)
     finally:
         os.close(fd)
 

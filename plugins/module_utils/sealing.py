@@ -180,8 +180,12 @@ class SealRun(treewalk.TreeVisit):
             self.failed(relpath, exc)
             return
         self.counts['directories_taken_over'] += 1
-        self.log('took over directory client=%s path=%s from uid %d mode %04o' % (
-            self.policy.name, json.dumps(treewalk.display(relpath)), st.st_uid, st.st_mode & 0o7777))
+        # One line per directory up to max_paths, then only the run's count: a client making
+        # directories by the ten thousand must not flood the journal (whose rate limit would
+        # then drop the lines of other clients' seals).
+        if self.counts['directories_taken_over'] <= self.max_paths:
+            self.log('took over directory client=%s path=%s from uid %d mode %04o' % (
+                self.policy.name, json.dumps(treewalk.display(relpath)), st.st_uid, st.st_mode & 0o7777))
 
     def known(self, item):
         if self.sealed_inodes is None or item.inode not in self.sealed_inodes:

@@ -256,6 +256,7 @@ class TreeVisit:
         self.newest_allowed = durations.newest_allowed(older_than)
         self.oldest_allowed = durations.newest_allowed(newer_than)
         self.root_path = None
+        self.root_result = None
         # The entry being visited (its parent_fd and name), for subclasses that move or remove it.
         self.entry = None
         self.counts = dict(examined=0, skipped_symlinks=0, skipped_other=0, skipped_mounts=0, excluded=0, exempt=0,
@@ -294,37 +295,46 @@ class TreeVisit:
 
     def run(self, root_path, recurse=False, cross_filesystems=False):
         """Walk root_path; returns what visit() returned for root_path itself (None if skipped)."""
+        for _step in self.steps(root_path, recurse, cross_filesystems):
+            pass
+        return self.root_result
+
+    def steps(self, root_path, recurse=False, cross_filesystems=False):
+        """The walk of run(), one entry per step: a caller that interleaves several walks
+        (the watching sealer, between clients) resumes it at will; root_result is set once
+        the root was visited. Closing the generator closes every directory it holds open."""
         self.root_path = root_path
+        self.root_result = None
         root_fd, root_kind, root_stat = open_root(root_path)
         self.counts['examined'] += 1
         if root_fd is None:
             self.counts['skipped_other'] += 1
-            return None
+            return
         try:
-            root_result = self.visit(root_fd, '.', root_kind, root_stat)
+            self.root_result = self.visit(root_fd, '.', root_kind, root_stat)
             if recurse and root_kind == DIRECTORY:
                 self.entered(root_fd, '.')
-                self._tree(root_fd, root_stat, cross_filesystems)
-            return root_result
+                for item in walk(root_fd, root_stat, cross_filesystems, on_error=self.failed):
+                    self._item(item)
+                    yield
         finally:
             os.close(root_fd)
 
-    def _tree(self, root_fd, root_stat, cross_filesystems):
-        for item in walk(root_fd, root_stat, cross_filesystems, on_error=self.failed):
-            self.counts['examined'] += 1
-            if item.kind == DIRECTORY and item.fd is not None:
-                self.entered(item.fd, item.relpath)
-            if item.kind in (LINK, MOUNT, OTHER):
-                self._skipped(item.kind)
-            elif item.kind not in self.entry_types:
-                continue
-            elif self.exclude and is_excluded(item.relpath, self.exclude):
-                # Excluded entries are not acted on; excluded directories are still walked.
-                self.counts['excluded'] += 1
-            elif item.kind == DIRECTORY:
-                self._guarded(item.fd, item.relpath, DIRECTORY, item.stat)
-            else:
-                self._file(item)
+    def _item(self, item):
+        self.counts['examined'] += 1
+        if item.kind == DIRECTORY and item.fd is not None:
+            self.entered(item.fd, item.relpath)
+        if item.kind in (LINK, MOUNT, OTHER):
+            self._skipped(item.kind)
+        elif item.kind not in self.entry_types:
+            return
+        elif self.exclude and is_excluded(item.relpath, self.exclude):
+            # Excluded entries are not acted on; excluded directories are still walked.
+            self.counts['excluded'] += 1
+        elif item.kind == DIRECTORY:
+            self._guarded(item.fd, item.relpath, DIRECTORY, item.stat)
+        else:
+            self._file(item)
 
     def _skipped(self, kind):
         self.counts[{LINK: 'skipped_symlinks', MOUNT: 'skipped_mounts', OTHER: 'skipped_other'}[kind]] += 1

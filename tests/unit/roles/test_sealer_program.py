@@ -11,7 +11,6 @@ import importlib.machinery
 import importlib.util
 import json
 import os
-import select
 import sys
 import time
 import types
@@ -98,44 +97,45 @@ def upload(path):
         handle.write(b'volume')
 
 
-def drain_events(sealer, watcher):
+def drain_events(scheduler):
     """Read what has arrived (the sealer's loop, minus the blocking wait) and seal."""
-    readable = True
-    while readable:
-        readable = select.select([watcher.fd], [], [], 0.2)[0]
-        if readable:
-            watcher.wait()
-    sealer.drain_pending(watcher)
+    scheduler.watcher.read(0.2)
+    scheduler.drain()
 
 
 def test_a_client_provisioned_while_the_sealer_runs_is_watched_at_once(sealer, settings, flags_of):
     """No kick from incron (its first upload goes into a new sub-directory, which incron
     does not report): the new settings file alone puts the client under watch."""
-    watcher = sealer.Watcher()
-    drain_events(sealer, watcher)  # the service's first scan: no client yet
+    scheduler = sealer.Scheduler(sealer.Watcher())
+    drain_events(scheduler)  # the service's first scan: no client yet
     provision(settings, 'late')
-    drain_events(sealer, watcher)
+    drain_events(scheduler)
     dated = os.path.join(settings['root'], 'late', '2026-12-02')
     os.mkdir(dated)
-    drain_events(sealer, watcher)
+    drain_events(scheduler)
     upload(os.path.join(dated, 'blob.bin'))
-    drain_events(sealer, watcher)
+    drain_events(scheduler)
     assert 'i' in flags_of(os.path.join(dated, 'blob.bin'))
 
 
 def test_a_changed_lifecycle_state_rescans_the_client(sealer, settings, flags_of):
     provision(settings, 'kept')
-    watcher = sealer.Watcher()
-    watcher.kicked.update(sealer.all_clients())
-    drain_events(sealer, watcher)
+    scheduler = sealer.Scheduler(sealer.Watcher())
+    scheduler.watcher.kicked.update(sealer.all_clients())
+    drain_events(scheduler)
     path = os.path.join(settings['root'], 'kept', 'left-unsealed.bin')
     upload(path)  # as if incron and the sweep had both missed it
-    drain_events(sealer, watcher)
+    drain_events(scheduler)
     assert 'i' not in flags_of(path)
     with open(os.path.join(settings['state'], 'kept.json'), 'w') as handle:
         json.dump({'legal_hold': {'since': 'now', 'reason': 'case'}, 'release': None}, handle)
-    drain_events(sealer, watcher)
+    drain_events(scheduler)
     assert 'i' in flags_of(path)
+
+
+def kick(settings, name):
+    with open(os.path.join(settings['pending'], name), 'a'):
+        pass
 
 
 def test_a_kick_is_an_event_and_its_file_stays(sealer, settings, flags_of):
@@ -143,20 +143,95 @@ def test_a_kick_is_an_event_and_its_file_stays(sealer, settings, flags_of):
     kick directory (so that nobody can plant a link there for root to follow), reacts to the
     event and leaves the file where it is. Names that are not clients are ignored."""
     provision(settings, 'kicked')
-    watcher = sealer.Watcher()
-    drain_events(sealer, watcher)
+    scheduler = sealer.Scheduler(sealer.Watcher())
+    drain_events(scheduler)
     path = os.path.join(settings['root'], 'kicked', 'volume.zip')
     upload(path)
-    for kick in ('kicked', 'Not-A-Client', '.hidden'):
-        with open(os.path.join(settings['pending'], kick), 'a'):
-            pass
-    readable = select.select([watcher.fd], [], [], 1)[0]
-    assert readable
-    watcher.wait()
-    assert watcher.kicked == {'kicked'}
-    sealer.drain_pending(watcher)
+    for name in ('kicked', 'Not-A-Client', '.hidden'):
+        kick(settings, name)
+    scheduler.watcher.read(1)
+    assert scheduler.watcher.kicked == {'kicked'}
+    scheduler.drain()
     assert 'i' in flags_of(path)
     assert sorted(os.listdir(settings['pending'])) == ['.hidden', 'Not-A-Client', 'kicked']
+
+
+def flood(settings, name, directories):
+    """A client with many directories, each taken over and watched by its first scan."""
+    provision(settings, name)
+    for number in range(directories):
+        os.mkdir(os.path.join(settings['root'], name, 'd%05d' % number))
+
+
+def test_clients_take_turns_and_events_are_read_while_a_big_tree_is_walked(sealer, settings, flags_of, monkeypatch):
+    """One step per turn (SLICE 0): a client kicked while another client's long scan runs is
+    sealed long before that scan ends."""
+    flood(settings, 'big', 300)
+    provision(settings, 'small')
+    scheduler = sealer.Scheduler(sealer.Watcher())
+    drain_events(scheduler)
+    monkeypatch.setattr(sealer, 'SLICE', 0)
+    monkeypatch.setattr(sealer, 'PACE_FACTOR', 0)
+    scheduler.watcher.kicked.add('big')
+    scheduler.run_slice()
+    assert list(scheduler.active) == ['big']
+    path = os.path.join(settings['root'], 'small', 'volume.zip')
+    upload(path)
+    kick(settings, 'small')
+    turns = 0
+    while 'i' not in flags_of(path):
+        scheduler.watcher.read(scheduler.timeout())  # the service loop
+        scheduler.run_slice()
+        turns += 1
+        assert turns < 10
+    assert 'big' in scheduler.active  # 300 directories: far from done
+    scheduler.drain()
+    assert not scheduler.active
+
+
+def test_a_client_that_kicks_without_end_is_paced(sealer, settings, monkeypatch):
+    """After each scan a client waits PACE_FACTOR times the scan's duration before the next;
+    its kicks meanwhile become one scan, and other clients go first."""
+    flood(settings, 'busy', 50)
+    provision(settings, 'calm')
+    scheduler = sealer.Scheduler(sealer.Watcher())
+    drain_events(scheduler)
+    monkeypatch.setattr(sealer, 'PACE_FACTOR', 1000)
+    scheduler.watcher.kicked.add('busy')
+    scheduler.drain()
+    for _kick in range(5):
+        kick(settings, 'busy')
+    kick(settings, 'calm')
+    scheduler.watcher.read(1)
+    scheduler.run_slice()
+    assert scheduler.watcher.kicked == {'busy'}  # paused: the kicks wait as one
+    assert 'calm' in scheduler.next_scan and 'calm' not in scheduler.active  # scanned at once, and done
+    assert scheduler.timeout() > 0
+
+
+def test_one_client_cannot_take_every_directory_watch(sealer, settings, flags_of):
+    """Beyond its cap a client's directories go unwatched (and are not tried on every scan);
+    its files there are sealed by its next scan, and the other clients are watched as before."""
+    flood(settings, 'many', 12)
+    provision(settings, 'other')
+    os.mkdir(os.path.join(settings['root'], 'other', 'sub'))
+    scheduler = sealer.Scheduler(sealer.Watcher(max_watches=5))
+    scheduler.watcher.kicked.update(sealer.all_clients())
+    drain_events(scheduler)
+    watcher = scheduler.watcher
+    assert watcher.watches['many'] == 5 and len(watcher.refused['many']) == 12 - 4  # the top is one of the 5
+    assert watcher.watches['other'] == 2
+    tried = []
+    real_add = watcher.add
+    watcher.add = lambda path, mask: tried.append(path) or real_add(path, mask)
+    unwatched = sorted(os.listdir(os.path.join(settings['root'], 'many')))[-1]
+    path = os.path.join(settings['root'], 'many', unwatched, 'volume.zip')
+    upload(path)
+    kick(settings, 'many')
+    drain_events(scheduler)
+    assert 'i' in flags_of(path)
+    assert len(tried) == 5  # the watched ones, again (inotify gives the same watch); not the refused
+    assert watcher.watches['many'] == 5
 
 
 @pytest.mark.parametrize('file_name, client', [

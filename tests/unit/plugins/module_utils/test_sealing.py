@@ -472,6 +472,16 @@ def nested(root, depth, name='d'):
         os.close(fd)
 
 
+def test_a_flood_of_directories_is_logged_by_count(client_of_nobody):
+    """Beyond max_paths take-overs a run logs only its count: one client's ten thousand
+    directories must not push the journal into its rate limit (which drops every client's lines)."""
+    root, nobody = client_of_nobody
+    assert as_user(nobody, lambda: [os.mkdir(os.path.join(root, 'd%02d' % n)) for n in range(30)]) == 0
+    run, lines = seal(root)
+    assert run.counts['directories_taken_over'] == 30
+    assert sum('took over directory' in line for line in lines) == 20
+
+
 def deepest_file_fd(root, depth, name='d'):
     """An fd of the file at the bottom of nested(), reached one name at a time (no path an
     ordinary tool could use is short enough)."""
