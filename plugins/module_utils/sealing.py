@@ -168,8 +168,10 @@ class SealRun(treewalk.TreeVisit):
         if st.st_uid == 0 and st.st_gid == self.client_gid and st.st_mode & 0o7777 == DIRECTORY_MODE:
             return
         try:
-            os.fchown(fd, 0, self.client_gid)
+            # Mode first: the client, still the owner, keeps writing through the group bits, which
+            # it has before the directory becomes root's (the other order locks it out in between).
             os.fchmod(fd, DIRECTORY_MODE)
+            os.fchown(fd, 0, self.client_gid)
             for name in ACL_XATTRS:  # an ACL the client set before would outlive the chmod
                 try:
                     os.removexattr(fd, name)

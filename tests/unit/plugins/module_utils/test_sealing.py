@@ -472,6 +472,28 @@ def nested(root, depth, name='d'):
         os.close(fd)
 
 
+def test_the_client_can_write_in_its_directory_at_every_step_of_the_take_over(client_of_nobody, monkeypatch):
+    """A client keeps creating in a directory while the sealer takes it over (rclone, restic,
+    a flood of mkdir): after each change the take-over makes, the client can still create there."""
+    root, nobody = client_of_nobody
+    made = os.path.join(root, 'made')
+    assert as_user(nobody, lambda: os.mkdir(made, 0o755)) == 0
+    refused = []
+
+    def checked(call):
+        def step(fd, *args):
+            call(fd, *args)
+            name = os.path.join(made, 'after-%s-%d' % (call.__name__, len(refused)))
+            refused.append((call.__name__, as_user(nobody, lambda: os.mkdir(name))))
+        return step
+    monkeypatch.setattr(sealing.os, 'fchown', checked(os.fchown))
+    monkeypatch.setattr(sealing.os, 'fchmod', checked(os.fchmod))
+    run, _lines = seal(root)
+    assert run.counts['directories_taken_over'] == 1
+    assert sorted(call for call, _code in refused) == ['fchmod', 'fchown']
+    assert [code for _call, code in refused] == [0, 0]
+
+
 def test_a_flood_of_directories_is_logged_by_count(client_of_nobody):
     """Beyond max_paths take-overs a run logs only its count: one client's ten thousand
     directories must not push the journal into its rate limit (which drops every client's lines)."""
