@@ -266,9 +266,12 @@ class TreeVisit:
     def visit(self, fd, relpath, kind, st):
         raise NotImplementedError
 
-    def in_age(self, st):
-        """Whether an entry is within the older_than / newer_than bounds of the walk."""
-        if self.newest_allowed is not None and st.st_mtime > self.newest_allowed:
+    def in_age(self, st, first_seen=None):
+        """Whether an entry is within the older_than / newer_than bounds of the walk. first_seen,
+        when known, is when the entry was first seen in the state looked for: older_than then
+        counts from the earlier of that and the modification time (which its writer can refresh)."""
+        born = st.st_mtime if first_seen is None else min(st.st_mtime, first_seen)
+        if self.newest_allowed is not None and born > self.newest_allowed:
             return False
         return self.oldest_allowed is None or st.st_mtime > self.oldest_allowed
 

@@ -39,6 +39,14 @@ options:
       - Only regular files of at most this many bytes match (directories never do), for example C(0) for the empty
         files that an upload interrupted by a full disk leaves behind, sealed.
     type: int
+  first_seen:
+    description:
+      - When each unsealed file was first seen unsealed, in seconds since the epoch, by inode number (the sweep's
+        memory for one client, which is the C(unsealed) part of its entry in C(/var/lib/worm-sftp/sweep/seen.json)).
+      - I(older_than) then counts from the earlier of that time and the file's modification time, so that a file
+        its writer keeps rewriting, or holds open, still grows old.
+    type: dict
+    default: {}
 notes:
   - Reading flags needs no capability, only permission to open the entry for reading.
   - Memory use does not grow with the number of entries.
@@ -160,6 +168,10 @@ class LsattrRun(treewalk.TreeVisit):
         self.having = having
         self.lacking = lacking
         self.largest = params['largest']
+        try:
+            self.first_seen = dict((str(inode), float(when)) for inode, when in params['first_seen'].items())
+        except (TypeError, ValueError):
+            raise ValueError('first_seen maps inode numbers to times in seconds since the epoch')
         self.flag_io = fsflags.FlagIO()
         self.counts['matched'] = 0
         self.matched_bytes = 0
@@ -174,7 +186,7 @@ class LsattrRun(treewalk.TreeVisit):
             return flags
         if flags & self.having != self.having or flags & self.lacking:
             return flags
-        if not self.in_age(st):
+        if not self.in_age(st, self.first_seen.get(str(st.st_ino))):
             return flags
         if self.largest is not None and (kind != treewalk.FILE or st.st_size > self.largest):
             return flags
@@ -196,6 +208,7 @@ def main():
         having=dict(type='str', default=''),
         lacking=dict(type='str', default=''),
         largest=dict(type='int'),
+        first_seen=dict(type='dict', default={}),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params

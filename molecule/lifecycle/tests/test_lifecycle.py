@@ -203,6 +203,46 @@ def test_audit_reports_and_raises_the_alarm(host):
     assert rc == 0 and not host.file(CLIENT_DIR + '/cut-short.bin').exists, output
 
 
+# As the client: a file held open for writing (so neither the sealer nor the sweep seals it)
+# until the marker file appears; its writer refreshes its modification time meanwhile.
+HOLD_OPEN = r'''
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o640)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.2)
+os.close(fd)
+'''
+
+
+def test_audit_ages_a_file_kept_fresh_by_when_the_sweep_first_saw_it_unsealed(host):
+    """Overdue by how long the sweep has seen a file unsealed, not by its modification time,
+    which its writer refreshes (issue 11 item 6)."""
+    path, release = CLIENT_DIR + '/held-open.bin', '/tmp/held-open.release'
+    report = os.path.join(work_dir(host), 'audit-held.json')
+    host.check_output('rm -f %s', release)
+    host.check_output('runuser -u %s -- setsid python3 -c %s %s %s > /dev/null 2>&1 < /dev/null &',
+                      USER, HOLD_OPEN, path, release)
+    try:
+        deadline = time.time() + 30
+        while not host.file(path).exists:
+            assert time.time() < deadline, 'the holder did not start'
+            time.sleep(0.2)
+        host.check_output('systemctl start worm-sftp-sweep.service')  # sees it open: unsealed since now
+        time.sleep(12)
+        host.check_output('runuser -u %s -- touch %s', USER, path)
+        rc, output, changed = play(host, 'audit', audit_file=report, sealing_bound='10s')
+        assert rc != 0 and 'file(s) unsealed for longer than 10s' in output, output
+        with open(report) as handle:
+            client = [c for c in json.load(handle)['clients'] if c['name'] == CLIENT][0]
+        assert 'held-open.bin' in client['unsealed_overdue_examples']  # its modification time is a second old
+    finally:
+        host.check_output('touch %s', release)
+    deadline = time.time() + 30
+    while 'i' not in host.check_output('lsattr -d %s', path).split()[0]:
+        assert time.time() < deadline, 'not sealed once closed'
+        time.sleep(0.5)
+
+
 def test_sweep_writes_the_figures_for_node_exporter(host):
     host.check_output('systemctl start worm-sftp-sweep.service')
     link = host.file('/var/lib/prometheus/node-exporter/worm_sftp.prom')

@@ -16,6 +16,7 @@ import time
 import types
 
 import pytest
+import yaml
 
 from ansible_collections.worm.sftp.plugins.module_utils import durations, sealing
 
@@ -350,3 +351,9 @@ def test_a_textfile_that_cannot_be_written_does_not_hide_the_sealing(sweep, work
     assert status != 0
     assert len(errors) == 1 and 'cannot write the figures to %s' % textfile in errors[0], errors
     assert not os.path.exists(os.path.dirname(textfile))
+
+
+def test_the_audit_reads_the_file_the_sweep_writes(sealer):
+    """The audit judges overdue files by the sweep's memory too: one path for both."""
+    with open(os.path.join(os.path.dirname(SEALER), '..', 'vars', 'main.yml')) as handle:
+        assert yaml.safe_load(handle)['__backup_target_sweep_seen_file'] == sealer.SEEN_FILE

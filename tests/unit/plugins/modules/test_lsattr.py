@@ -76,6 +76,19 @@ def test_oldest_mtime_tells_since_when(audit_tree, run_module):
     assert result['newest_mtime'] == pytest.approx(time.time(), abs=60)
 
 
+def test_a_file_kept_fresh_is_overdue_by_when_it_was_first_seen_unsealed(audit_tree, run_module):
+    """The sweep's memory says since when a file is unsealed; rewriting it (a fresh mtime) does
+    not make it young again. A file the memory does not know is judged by its mtime."""
+    fresh = os.path.join(audit_tree, 'sub', '.fresh-unsealed')
+    seen = {str(os.stat(fresh).st_ino): time.time() - 1800, '999999999': time.time() - 86400}
+    failed, result = run_module(lsattr.main, path=audit_tree, recurse=True, entry_types=['file'], lacking='i',
+                                older_than='15m', first_seen=seen)
+    assert not failed, result
+    assert sorted(entry['path'] for entry in result['entries']) == ['old-unsealed', 'sub/.fresh-unsealed']
+    failed, result = run_module(lsattr.main, path=audit_tree, recurse=True, lacking='i', first_seen={'1': 'soon'})
+    assert failed and 'first_seen maps inode numbers to times' in result['msg']
+
+
 def test_single_path_reports_letters(audit_tree, run_module):
     failed, result = run_module(lsattr.main, path=os.path.join(audit_tree, 'sealed-1'))
     assert not failed
