@@ -170,8 +170,11 @@ class SealRun(treewalk.TreeVisit):
         try:
             # Mode first: the client, still the owner, keeps writing through the group bits, which
             # it has before the directory becomes root's (the other order locks it out in between).
+            # The owner may chmod again before the chown: once root's, the mode is set for good.
             os.fchmod(fd, DIRECTORY_MODE)
             os.fchown(fd, 0, self.client_gid)
+            if os.fstat(fd).st_mode & 0o7777 != DIRECTORY_MODE:
+                os.fchmod(fd, DIRECTORY_MODE)
             for name in ACL_XATTRS:  # an ACL the client set before would outlive the chmod
                 try:
                     os.removexattr(fd, name)

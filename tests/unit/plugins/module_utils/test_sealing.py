@@ -494,6 +494,24 @@ def test_the_client_can_write_in_its_directory_at_every_step_of_the_take_over(cl
     assert [code for _call, code in refused] == [0, 0]
 
 
+def test_a_chmod_by_the_client_during_the_take_over_does_not_last(client_of_nobody, monkeypatch):
+    """Between the sealer's chmod and its chown the client still owns the directory and may
+    chmod it (0777, no sticky bit): once root's, the sealer sets the mode again."""
+    root, nobody = client_of_nobody
+    made = os.path.join(root, 'made')
+    assert as_user(nobody, lambda: os.mkdir(made, 0o755)) == 0
+    real_fchown = os.fchown
+
+    def chmod_first(fd, uid, gid):
+        assert as_user(nobody, lambda: os.chmod(made, 0o777)) == 0
+        real_fchown(fd, uid, gid)
+    monkeypatch.setattr(sealing.os, 'fchown', chmod_first)
+    run, _lines = seal(root)
+    assert run.counts['directories_taken_over'] == 1
+    st = os.stat(made)
+    assert (st.st_uid, st.st_mode & 0o7777) == (0, sealing.DIRECTORY_MODE)
+
+
 def test_a_flood_of_directories_is_logged_by_count(client_of_nobody):
     """Beyond max_paths take-overs a run logs only its count: one client's ten thousand
     directories must not push the journal into its rate limit (which drops every client's lines)."""
