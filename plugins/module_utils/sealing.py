@@ -148,6 +148,9 @@ class SealRun(treewalk.TreeVisit):
         # Judged in visit, once the file is known to be closed (not by TreeVisit, before it).
         self.exempt_files = exemptions.Exemptions(policy.exemptions, self.started) if policy.exemptions else None
         self.bytes = 0
+        # Time spent sealing files (each one an upload the client paid for): the watching
+        # sealer paces a client by the rest of its scan only.
+        self.sealing_seconds = 0.0
         self.newest_mtime = None
         self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0, hard_linked=0,
                            directories_taken_over=0)
@@ -232,6 +235,7 @@ class SealRun(treewalk.TreeVisit):
     def visit(self, fd, relpath, kind, st):
         if kind != treewalk.FILE:
             return
+        started = time.monotonic()
         self.bytes += st.st_size
         if self.newest_mtime is None or st.st_mtime > self.newest_mtime:
             self.newest_mtime = st.st_mtime
@@ -266,6 +270,7 @@ class SealRun(treewalk.TreeVisit):
         self.remember(os.fstat(fd))  # setting the flag changed the change time
         self.log('sealed client=%s path=%s size=%d inode=%d' % (
             self.policy.name, json.dumps(treewalk.display(relpath)), st.st_size, st.st_ino))
+        self.sealing_seconds += time.monotonic() - started
 
 
 def seal_client(policy, log, sealed_inodes=None, overdue_before=None, on_directory=None, seen_before=None):

@@ -51,7 +51,7 @@ def sealer_cpu(host):
 
 def seal_times(host, client, since):
     """{path: time} of the sealer's 'sealed' journal lines for a client since a time."""
-    out = host.check_output("journalctl -u worm-sftp-sealer -o json --since '@%d' --no-pager", int(since))
+    out = host.check_output('journalctl -u worm-sftp-sealer -o json --no-pager --since %s', '@%d' % since)
     times = {}
     for line in out.splitlines():
         entry = json.loads(line)
@@ -93,11 +93,13 @@ def test_a_flooding_client_does_not_delay_another_clients_sealing(host):
         time.sleep(2)
         cpu_share = (sealer_cpu(host) - cpu_before) / (time.time() - wall_before)
     finally:
-        host.run('touch /tmp/flood-%s.stop', tag)
+        host.run('touch %s', '/tmp/flood-%s.stop' % tag)
+        time.sleep(1)
+        host.run('rm -rf %s', flood)  # empty directories, root's since the take-over
     sealed = seal_times(host, 'rcl', wall_before - 1)
     delays = sorted(sealed[path] - closed[path] for path in closed if path in sealed)
-    kicks = int(host.check_output('find %s/gen -maxdepth 1 -name "kick-%s-*" | wc -l', ROOT, tag))
-    host.run('rm -rf %s', flood)  # empty directories, root's since the take-over
+    kicks = len([name for name in host.check_output('ls -1 %s/gen', ROOT).splitlines()
+                 if name.startswith('kick-%s-' % tag)])
     record_figures(host, 'adversarial-fairness', 'flood of %d directories' % DIRECTORIES, dict(
         kicks=kicks, uploads=UPLOADS, sealed=len(delays), p50_ms=round(delays[len(delays) // 2] * 1000, 1),
         p99_ms=round(delays[min(len(delays) - 1, int(0.99 * len(delays)))] * 1000, 1),

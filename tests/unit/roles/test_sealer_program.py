@@ -210,6 +210,25 @@ def test_a_long_scan_gets_its_share_however_often_another_client_kicks(sealer, s
     assert big_turns > 100
 
 
+def test_sealing_a_burst_does_not_count_for_the_pause(sealer, settings, monkeypatch):
+    """A client is paced by what its scan spent on anything but sealing: each sealed file is an
+    upload it paid for, and a burst must not wait three times its own sealing."""
+    provision(settings, 'burst')
+    for number in range(300):
+        upload(os.path.join(settings['root'], 'burst', 'volume-%03d' % number))
+    scheduler = sealer.Scheduler(sealer.Watcher())
+    scheduler.watcher.kicked.add('burst')
+    scans = []
+    real_scan = sealer.Scan
+    monkeypatch.setattr(sealer, 'Scan', lambda *args, **kwargs: scans.append(real_scan(*args, **kwargs)) or scans[-1])
+    scheduler.drain()
+    scan = scans[0]
+    assert scan.run.counts['sealed'] == 300
+    assert 0 < scan.run.sealing_seconds < scan.busy
+    assert scan.paced() == pytest.approx(scan.busy - scan.run.sealing_seconds)
+    assert scan.paced() < scan.busy / 2  # sealing 300 files is most of the work
+
+
 def test_overflow_counts_the_watches_afresh(sealer, settings):
     """Lost events may include the end of removed directories' watches: after an overflow the
     counts come from the rescans of every client."""
