@@ -193,7 +193,8 @@ def test_clients_take_turns_and_events_are_read_while_a_big_tree_is_walked(seale
 
 def test_a_long_scan_gets_its_share_however_often_another_client_kicks(sealer, settings, monkeypatch):
     """Unpaced (PACE_FACTOR 0) and kicked again as soon as it is done, a small client still
-    leaves a big tree's scan its turns: walking time is kept from scan to scan."""
+    leaves a big tree's scan its turns: a scan joins no further ahead than the clock less
+    HEAD_START, and the clock follows whoever is furthest behind."""
     flood(settings, 'big', 300)
     provision(settings, 'eager')
     scheduler = sealer.Scheduler(sealer.Watcher())
