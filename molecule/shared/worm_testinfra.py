@@ -4,6 +4,8 @@
 
 - host: the same host, reached with `podman exec` instead of an Ansible round trip
   (about ten times faster) when it is one of our podman containers;
+- one_platform_host: the Debian 12 container, for tests of what does not differ between
+  the platforms (they run once);
 - the last journal lines are printed under any failed test;
 - ssh_port(host): where the container's SSH is published on 127.0.0.1
   (.config/molecule/config.yml), for tests that connect as a client;
@@ -29,12 +31,9 @@ def _is_podman_container(name):
     return subprocess.run(['podman', 'container', 'exists', name], check=False).returncode == 0
 
 
-# SSH of each container, published on 127.0.0.1 only (.config/molecule/config.yml).
-SSH_PORTS = {'worm-debian12': 2222, 'worm-debian13': 2223}
-
-
 def ssh_port(host):
-    return SSH_PORTS[host.backend.get_hostname()]
+    """The port on 127.0.0.1 where the container's SSH is published (.config/molecule/config.yml)."""
+    return connection_settings(host)['ansible_port']
 
 
 EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
@@ -107,13 +106,22 @@ def converge_host_settings():
                 if key.startswith('backup_target_') and key != 'backup_target_clients' and '{{' not in str(value))
 
 
+def connection_settings(host):
+    """How Ansible reaches this container, as root: the host variables of molecule's inventory
+    (.config/molecule/config.yml: SSH on 127.0.0.1 with the admin key and pipelining)."""
+    path = os.path.join(os.path.dirname(os.environ['MOLECULE_INVENTORY_FILE']), 'host_vars',
+                        host.backend.get_hostname())
+    with open(path) as handle:
+        return dict(yaml.safe_load(handle), ansible_user='root')
+
+
 def playbook(host, scope, name, check_mode=False, **extra):
-    """Run playbook worm.sftp.<name> against this container with extra vars; (rc, output)."""
+    """Run playbook worm.sftp.<name> against this container with extra vars, as an admin runs
+    it; (rc, output)."""
     inventory = os.path.join(work_dir(host, scope), 'inventory.json')
     with open(inventory, 'w') as handle:
         json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): dict(
-            converge_host_settings(), ansible_connection='containers.podman.podman',
-            ansible_python_interpreter='/usr/bin/python3')}}}, handle)
+            converge_host_settings(), **connection_settings(host))}}}, handle)
     argv = ['ansible-playbook', '-i', inventory, 'worm.sftp.' + name, '-e', json.dumps(extra)]
     if check_mode:
         argv.append('--check')
@@ -132,6 +140,19 @@ def host(_testinfra_host):
     return _testinfra_host
 
 
+# What is the same on Debian 12 and 13 (the sealer's own logic, on the kernel that both
+# containers share) is tested on this container only.
+ONE_PLATFORM = 'worm-debian12'
+
+
+@pytest.fixture(scope='module')
+def one_platform_host():
+    """The Debian 12 container, for a test that runs once rather than once per platform."""
+    one = testinfra.get_host('podman://' + ONE_PLATFORM)
+    one.backend.get_hostname = lambda: ONE_PLATFORM
+    return one
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -143,5 +164,7 @@ def pytest_runtest_makereport(item, call):
 def journal_on_failure(request):
     yield
     report = getattr(request.node, 'rep_call', None)
-    if report is not None and report.failed and 'host' in request.fixturenames:
-        print(request.getfixturevalue('host').run('journalctl -n 80 --no-pager').stdout)
+    if report is not None and report.failed:
+        for name in ('host', 'one_platform_host'):
+            if name in request.fixturenames:
+                print(request.getfixturevalue(name).run('journalctl -n 80 --no-pager').stdout)

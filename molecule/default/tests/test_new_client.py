@@ -10,20 +10,16 @@ throughout, so only the event path can seal.
 
 import time
 
-import testinfra
-
 import worm_testinfra
 from test_clients import KEY, flags, known_hosts, make_data
 from worm_testinfra import run, ssh_port
 
-PLATFORM = 'worm-debian12'
 CLIENT = 'rcn'
 EVENT_PATH_WAIT = 5  # seconds: the event path seals in milliseconds; the sweep would take minutes
 
 
-def test_new_client_is_sealed_by_the_event_path_from_its_first_upload():
-    host = testinfra.get_host('podman://' + PLATFORM)
-    host.backend.get_hostname = lambda: PLATFORM
+def test_new_client_is_sealed_by_the_event_path_from_its_first_upload(one_platform_host):
+    host = one_platform_host
     host.check_output('systemctl stop worm-sftp-sweep.timer')
     try:
         rc, output = worm_testinfra.playbook(host, 'new-client', 'provision', client=CLIENT, profile='rclone',
