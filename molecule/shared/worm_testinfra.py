@@ -12,7 +12,7 @@
 - work_dir, fresh_dir, known_hosts, run and playbook: a scratch directory per test module and
   container, the container's host keys, a client program run on this machine, and a playbook of
   the collection run by FQCN against the container, as an admin runs it;
-- record_figures: measured figures, kept in .cache/ for the README.
+- record_figures: measured figures, kept in .cache/ for docs/performance.md and docs/security.md.
 """
 
 import json
@@ -66,7 +66,7 @@ def run(argv, env=None, check=True, timeout=300):
 
 def record_figures(host, stem, key, figures):
     """Merge figures under key into .cache/<stem>-<platform>.json in the repository, where the
-    README's performance and security figures are read from."""
+    figures of docs/performance.md and docs/security.md are read from."""
     path = os.path.join(PROJECT, '.cache', '%s-%s.json' % (stem, host.backend.get_hostname()))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     try:

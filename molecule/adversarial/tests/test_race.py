@@ -3,7 +3,7 @@
 """The race window, per profile, over SFTP: an attacker with the same credential (its own
 SSH connection, knowing the name) opens the file for writing while the upload is still
 open, or right after it is closed re-opens it for writing, removes it or renames it. Counted, not just survived: figures go to
-.cache/adversarial-race-<platform>.json in the repository for the README's security section.
+.cache/adversarial-race-<platform>.json in the repository for docs/security.md.
 Whatever the attacker won, every file ends sealed with the content it had when sealed."""
 
 import hashlib
