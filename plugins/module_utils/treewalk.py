@@ -110,7 +110,7 @@ MAX_OPEN_DIRS = 32
 
 class _Level:
     """One directory of the walk's current path: its entries (read whole, so that no
-    directory stream stays open), and its fd while open."""
+    directory stream stays open; None until read), and its fd while open."""
 
     __slots__ = ('fd', 'entries', 'rel', 'name', 'ident')
 
@@ -170,6 +170,18 @@ def walk(root_fd, root_stat, cross_filesystems=False, on_error=None):
     try:
         while stack:
             level = stack[-1]
+            if level.entries is None:
+                # A sub-directory is listed only now, after it was yielded: whatever the caller
+                # did with it then (the watching sealer puts it under watch) came before the
+                # listing, so a file made in between is listed or makes an event, never neither.
+                try:
+                    level.entries = _read_entries(level.fd)
+                except OSError as exc:
+                    if on_error is not None:
+                        on_error(level.rel, exc)
+                    os.close(level.fd)
+                    stack.pop()
+                    continue
             item = next(level.entries, None)
             if item is None:
                 if level.fd is not None and level.fd != root_fd:
@@ -190,12 +202,8 @@ def walk(root_fd, root_stat, cross_filesystems=False, on_error=None):
                 if kind == DIRECTORY:
                     child = _open_dir(level.fd, name, relpath, root_stat, cross_filesystems)
                     if child.fd is not None:
-                        try:
-                            entries = _read_entries(child.fd)
-                        except OSError:
-                            os.close(child.fd)
-                            raise
-                        stack.append(_Level(child.fd, entries, relpath, name, (child.stat.st_dev, child.stat.st_ino)))
+                        # The newest level, kept open (the farthest from the root) until listed.
+                        stack.append(_Level(child.fd, None, relpath, name, (child.stat.st_dev, child.stat.st_ino)))
                         _close_farthest(stack, root_fd)
                     yield child
                 elif kind == FILE:
