@@ -11,13 +11,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fnmatch
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 
 import pytest
+import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -38,9 +41,26 @@ def _make_importable():
 COLLECTIONS_ROOT = _make_importable()
 
 
+# Tests that set flags on a real filesystem, mount, or act as other users need root: those that
+# use one of these fixtures, and those marked needs_root themselves. The others are pure logic
+# and run as anyone; as another user the root ones are skipped, saying so (the test command
+# and CI run as root, where nothing is skipped).
+ROOT_FIXTURES = frozenset(['workdir', 'tmpfs', 'module_subprocess', 'local_play', 'installed_programs'])
+
+
 def pytest_configure(config):
-    if os.geteuid() != 0:
-        raise pytest.UsageError('the unit tests set immutable flags on a real filesystem: run them as root')
+    config.addinivalue_line('markers', 'needs_root: sets flags on a real filesystem, mounts, or acts as other users')
+
+
+def pytest_collection_modifyitems(config, items):
+    needs_root = pytest.mark.needs_root
+    skip = pytest.mark.skip(reason='needs root: it sets immutable flags on a real filesystem, mounts, or acts as '
+                                   'another user (run the unit tests as root for the whole suite)')
+    for item in items:
+        if ROOT_FIXTURES.intersection(getattr(item, 'fixturenames', ())):
+            item.add_marker(needs_root)
+        if os.geteuid() != 0 and item.get_closest_marker('needs_root') is not None:
+            item.add_marker(skip)
 
 
 def lsattr_letters(path):
@@ -135,3 +155,33 @@ def local_play():
                               env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable))
 
     return runner
+
+
+@pytest.fixture
+def installed_programs(tmp_path):
+    """The target's programs installed as the role installs them (tasks/host.yml): the
+    package wormsftp (every Python file of module_utils), the entry points under their
+    installed names; install(layout paths) also writes layout.json (the role's own paths when
+    none are given) and returns the directory."""
+    with open(os.path.join(REPO, 'roles', 'backup_target', 'vars', 'main.yml')) as handle:
+        role_vars = yaml.safe_load(handle)
+    program_dir = str(tmp_path / 'programs')
+    module_utils = os.path.join(REPO, 'plugins', 'module_utils')
+
+    def install(paths=None):
+        for directory, _dirs, files in os.walk(module_utils):
+            for name in fnmatch.filter(files, '*.py'):
+                source = os.path.join(directory, name)
+                target = os.path.join(program_dir, 'wormsftp', os.path.relpath(source, module_utils))
+                if not os.path.isdir(os.path.dirname(target)):
+                    os.makedirs(os.path.dirname(target))
+                shutil.copyfile(source, target)
+        for source, installed in (('worm_sftp_sealer.py', '__backup_target_sealer'),
+                                  ('worm_sftp_windows.py', '__backup_target_windows_program')):
+            shutil.copyfile(os.path.join(REPO, 'roles', 'backup_target', 'files', source),
+                            os.path.join(program_dir, os.path.basename(role_vars[installed])))
+        with open(os.path.join(program_dir, 'layout.json'), 'w') as handle:
+            json.dump(paths or role_vars['__backup_target_layout'], handle)
+        return program_dir
+
+    return install

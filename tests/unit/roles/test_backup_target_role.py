@@ -206,13 +206,37 @@ def test_preflight_refuses_a_symlinked_credentials_path(workdir, scratch_root, l
     assert not os.path.exists(scratch_root)
 
 
-def test_the_sealer_gets_every_module_its_logic_imports():
-    """The role installs a list of module_utils files beside the sealer; a relative import of
-    a file left off the list would stop the sealer on the host, not here."""
-    import re
-    installed = load('vars/main.yml')['__backup_target_sealer_code']
-    module_utils = os.path.join(os.path.dirname(os.path.dirname(ROLE)), 'plugins', 'module_utils')
-    for name in installed:
-        with open(os.path.join(module_utils, name)) as handle:
-            for imported in re.findall(r'^from \. import (\w+)', handle.read(), re.MULTILINE):
-                assert imported + '.py' in installed, (name, imported)
+def test_the_role_gives_the_programs_every_path_they_read():
+    """The paths the role shares with the sealer and the window closer are defined once, in
+    __backup_target_layout; the role's own names for them are that dictionary's entries."""
+    from ansible_collections.worm.sftp.plugins.module_utils import layout
+    role_vars = load('vars/main.yml')
+    paths = layout.Layout(**role_vars['__backup_target_layout']).as_dict()
+    for key, var in (('config_dir', 'config_dir'), ('state_dir', 'state_dir'), ('pending_dir', 'pending_dir'),
+                     ('seen_file', 'sweep_seen_file')):
+        assert role_vars['__backup_target_' + var] == '{{ __backup_target_layout.%s }}' % key
+        assert paths[key].startswith('/')
+    assert os.path.basename(role_vars['__backup_target_layout_file']) == layout.FILE_NAME
+
+
+def test_the_installed_sealer_runs_from_its_own_directory_only(installed_programs, workdir):
+    """Installed as the role installs it (every module_utils file the role's globs name, the
+    entry point, layout.json), the sealer imports all it needs under python3 -I and sweeps."""
+    paths = dict((key, os.path.join(workdir, key)) for key in ('config_dir', 'state_dir', 'pending_dir'))
+    for path in paths.values():
+        os.mkdir(path)
+    paths['seen_file'] = os.path.join(workdir, 'seen.json')
+    programs = installed_programs(paths)
+    sealer = os.path.join(programs, 'worm-sftp-sealer')
+    shown = subprocess.run(['/usr/bin/python3', '-I', sealer, '--help'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           check=False, cwd='/')
+    assert shown.returncode == 0 and b'--watch' in shown.stdout, shown.stdout
+    swept = subprocess.run(['/usr/bin/python3', '-I', sealer], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           check=False, cwd='/')
+    assert swept.returncode == 0, swept.stdout
+    with open(paths['seen_file']) as handle:
+        assert json.load(handle) == {}
+    os.unlink(os.path.join(programs, 'layout.json'))
+    refused = subprocess.run(['/usr/bin/python3', '-I', sealer], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             check=False, cwd='/')
+    assert refused.returncode == 1 and b'run the worm.sftp.backup_target role again' in refused.stdout, refused.stdout

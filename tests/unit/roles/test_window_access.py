@@ -35,6 +35,7 @@ run false
 '''
 
 
+@pytest.mark.needs_root  # a private mount namespace, accounts in a copy of /etc
 def test_window_access_opens_once_and_closing_ends_the_sessions(tmp_path):
     for tool in ('unshare', 'setpriv', 'gpasswd', 'pkill', 'groupadd', 'useradd'):
         if shutil.which(tool) is None:

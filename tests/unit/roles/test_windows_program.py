@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, worm.sftp contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The program that closes ended release windows (roles/backup_target/files/worm-sftp-windows),
+"""The program that closes ended release windows (roles/backup_target/files/worm_sftp_windows.py),
 loaded with the collection's module_utils standing in for the package installed beside it;
 the group database and the commands it runs are replaced by recorders."""
 
@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
+import functools
 import importlib.machinery
 import importlib.util
 import json
@@ -22,17 +23,17 @@ import types
 import pytest
 import yaml
 
-from ansible_collections.worm.sftp.plugins.module_utils import sealing, windows
+from ansible_collections.worm.sftp.plugins.module_utils import layout, sealing, windows
 
 PROGRAM = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
-                       'roles', 'backup_target', 'files', 'worm-sftp-windows')
+                       'roles', 'backup_target', 'files', 'worm_sftp_windows.py')
 Group = collections.namedtuple('Group', 'gr_name gr_passwd gr_gid gr_mem')
 
 
 @pytest.fixture
 def program(monkeypatch, tmp_path):
     package = types.ModuleType('wormsftp')
-    package.windows, package.sealing = windows, sealing
+    package.windows, package.sealing, package.layout = windows, sealing, layout
     monkeypatch.setitem(sys.modules, 'wormsftp', package)
     monkeypatch.setattr(sys, 'path', list(sys.path))
     loader = importlib.machinery.SourceFileLoader('worm_sftp_windows', PROGRAM)
@@ -40,7 +41,13 @@ def program(monkeypatch, tmp_path):
     loader.exec_module(module)
     for name in ('clients', 'state', 'pending'):
         (tmp_path / name).mkdir()
+    # The program's paths, as attributes for the tests, and in a layout file as the role writes it.
     module.CONFIG_DIR, module.STATE_DIR, module.PENDING_DIR = (str(tmp_path / n) for n in ('clients', 'state', 'pending'))
+    layout_file = str(tmp_path / layout.FILE_NAME)
+    with open(layout_file, 'w') as handle:
+        json.dump(dict(config_dir=module.CONFIG_DIR, state_dir=module.STATE_DIR, pending_dir=module.PENDING_DIR,
+                       seen_file=str(tmp_path / 'seen.json')), handle)
+    monkeypatch.setattr(module, 'main', functools.partial(module.main, layout_file))
     module.commands, module.logged, module.members, module.exit_status = [], [], [], {}
 
     def run(argv):
@@ -116,10 +123,8 @@ SCRIPT = r'''
 set -e
 mount --bind "$ETC_COPY" /etc
 for dir in /usr/local/lib /var/lib /run; do mount -t tmpfs tmpfs "$dir"; done
-mkdir -p /usr/local/lib/worm-sftp/wormsftp /etc/worm-sftp/clients /var/lib/worm-sftp/state /run/worm-sftp/pending
-cp "$REPO"/plugins/module_utils/*.py /usr/local/lib/worm-sftp/wormsftp/
-touch /usr/local/lib/worm-sftp/wormsftp/__init__.py
-cp "$REPO"/roles/backup_target/files/worm-sftp-windows /usr/local/lib/worm-sftp/
+mkdir -p /usr/local/lib/worm-sftp /etc/worm-sftp/clients /var/lib/worm-sftp/state /run/worm-sftp/pending
+cp -r "$PROGRAMS"/. /usr/local/lib/worm-sftp/
 groupadd -r worm-sftp-window
 now=$(date +%s)
 for client in ended open; do
@@ -151,7 +156,8 @@ pkill -u backup-ended || true
     # reports the failure and still ends the sessions.
     (['CAP_KILL'], False),
 ])
-def test_the_program_closes_a_window_with_the_units_capabilities_only(tmp_path, capabilities, narrowed):
+def test_the_program_closes_a_window_with_the_units_capabilities_only(
+        tmp_path, installed_programs, capabilities, narrowed):
     """The installed program, real gpasswd and pkill, in a private mount namespace with a copy
     of /etc (the host's own group database is never touched)."""
     for tool in ('unshare', 'setpriv', 'gpasswd', 'pkill'):
@@ -161,10 +167,11 @@ def test_the_program_closes_a_window_with_the_units_capabilities_only(tmp_path, 
     with open(os.path.join(repo, 'roles', 'backup_target', 'vars', 'main.yml')) as handle:
         unit_capabilities = yaml.safe_load(handle)['__backup_target_windows_capabilities']
     bounding = '-all,' + ','.join('+' + c[4:].lower() for c in (capabilities or unit_capabilities))
+    programs = installed_programs()  # the role's own paths: SCRIPT makes them in its namespace
     etc_copy = tmp_path / 'etc'
     subprocess.run(['cp', '-a', '/etc', str(etc_copy)], check=True)
     proc = subprocess.run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', SCRIPT],
-                          env=dict(os.environ, ETC_COPY=str(etc_copy), REPO=repo, BOUNDING=bounding),
+                          env=dict(os.environ, ETC_COPY=str(etc_copy), BOUNDING=bounding, PROGRAMS=programs),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False, timeout=60)
     output = proc.stdout.decode()
     assert proc.returncode == 0, output

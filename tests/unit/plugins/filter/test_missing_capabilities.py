@@ -30,6 +30,7 @@ def test_names_the_capabilities_whose_bit_is_clear(bounding, missing):
     assert missing_capabilities(status(bounding), NEEDED) == missing
 
 
+@pytest.mark.needs_root  # root holds every capability the sealer needs
 def test_reads_this_process():
     with open('/proc/self/status') as handle:
         text = handle.read()

@@ -11,8 +11,9 @@ next login gets the profile's everyday requests again; its sessions, opened unde
 wider rules, are ended (pkill -KILL -u); and the sealer is kicked for that client, so the
 files the window left unsealed are sealed now rather than at the next sweep.
 
-Installed by the worm.sftp.backup_target role; its logic is the collection's
-plugins/module_utils (windows, sealing), installed beside it.
+Installed by the worm.sftp.backup_target role, as worm-sftp-windows beside the package
+wormsftp (the collection's plugins/module_utils: windows, sealing) and layout.json (the
+paths the role and the sealer share).
 """
 
 import grp
@@ -22,12 +23,11 @@ import sys
 import syslog
 import time
 
-sys.path.insert(0, '/usr/local/lib/worm-sftp')
-from wormsftp import windows  # noqa: E402  pylint: disable=wrong-import-position
-
-CONFIG_DIR = '/etc/worm-sftp/clients'
-STATE_DIR = '/var/lib/worm-sftp/state'
-PENDING_DIR = '/run/worm-sftp/pending'
+# python3 -I puts neither this directory nor the environment's paths on sys.path: the
+# package comes from beside this file only (root's, like the file itself).
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from wormsftp import layout, windows  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def log(message, priority=syslog.LOG_INFO):
@@ -40,7 +40,7 @@ def run(argv):
     return proc.returncode, ' '.join(proc.stdout.decode('utf-8', 'replace').split())
 
 
-def narrow(user, client):
+def narrow(paths, user, client):
     """Take user out of the window group, end its sessions, kick the sealer; True when all worked.
 
     The sessions are ended and the sealer kicked even when gpasswd fails: it can fail half-way
@@ -61,15 +61,20 @@ def narrow(user, client):
             client or '?', user, windows.WINDOW_GROUP, ', sessions ended' if killed == 0 else ''))
     if client:
         try:
-            with open(os.path.join(PENDING_DIR, client), 'a'):
+            with open(os.path.join(paths.pending_dir, client), 'a'):
                 pass
         except OSError as exc:  # the sweep seals them within its interval anyway
             log('cannot kick the sealer for %s: %s' % (client, exc), syslog.LOG_WARNING)
     return ok
 
 
-def main():
+def main(layout_file):
     syslog.openlog('worm-sftp-windows', 0, syslog.LOG_AUTHPRIV)
+    try:
+        paths = layout.load(layout_file)
+    except layout.LayoutError as exc:
+        log(str(exc), syslog.LOG_ERR)
+        return 1
     try:
         members = grp.getgrnam(windows.WINDOW_GROUP).gr_mem
     except KeyError:
@@ -77,15 +82,15 @@ def main():
         return 1
     if not members:
         return 0
-    names = sorted(entry.name[:-5] for entry in os.scandir(CONFIG_DIR) if entry.name.endswith('.json'))
+    names = sorted(entry.name[:-5] for entry in os.scandir(paths.config_dir) if entry.name.endswith('.json'))
     states, clients = windows.client_states(
-        CONFIG_DIR, STATE_DIR, names,
+        paths.config_dir, paths.state_dir, names,
         lambda name, exc: log('client=%s cannot be read: %s' % (name, exc), syslog.LOG_ERR))
     failed = 0
     for user in windows.users_to_narrow(members, states, time.time()):
-        failed += not narrow(user, clients.get(user))
+        failed += not narrow(paths, user, clients.get(user))
     return 1 if failed else 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(main(layout.beside(__file__)))

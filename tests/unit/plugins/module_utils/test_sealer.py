@@ -1,40 +1,21 @@
 # Copyright: (c) 2026, worm.sftp contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The sealer program the role installs (roles/backup_target/files/worm-sftp-sealer), loaded
-with the collection's module_utils standing in for the package installed beside it."""
+"""The sealer package (plugins/module_utils/sealer), as the role installs and runs it: the
+service's watching and turns, the sweep, its figures, on a real filesystem."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import struct
-import sys
 import time
-import types
 
 import pytest
-import yaml
 
-from ansible_collections.worm.sftp.plugins.module_utils import durations, sealing
-
-SEALER = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
-                      'roles', 'backup_target', 'files', 'worm-sftp-sealer')
-
-
-@pytest.fixture
-def sealer(monkeypatch):
-    package = types.ModuleType('wormsftp')
-    package.durations, package.sealing = durations, sealing
-    monkeypatch.setitem(sys.modules, 'wormsftp', package)
-    monkeypatch.setattr(sys, 'path', list(sys.path))  # the program puts its install dir first
-    loader = importlib.machinery.SourceFileLoader('worm_sftp_sealer', SEALER)
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(module)
-    return module
+from ansible_collections.worm.sftp.plugins.module_utils import layout, sealing
+from ansible_collections.worm.sftp.plugins.module_utils.sealer import cli, journal, metrics, watch
 
 
 def series(text):
@@ -51,7 +32,7 @@ def policy(root, name, state):
                                           json.dumps(state) if state else None)
 
 
-def test_metrics_show_legal_hold_and_release_window_per_client(sealer, workdir):
+def test_metrics_show_legal_hold_and_release_window_per_client(workdir):
     now = time.time()
     window = {'cutoff_epoch': now - 86400, 'until_epoch': now + 3600}
     clients = [policy(workdir, 'held', {'legal_hold': {'since': 'x', 'reason': 'case'}, 'release': window}),
@@ -63,7 +44,7 @@ def test_metrics_show_legal_hold_and_release_window_per_client(sealer, workdir):
         with open(os.path.join(client.root, 'volume.zip'), 'wb') as handle:
             handle.write(b'data')
         results.append((client, sealing.seal_client(client, lambda line: None)))
-    values = series(sealer.metrics(results, now))
+    values = series(metrics.text(results, now))
     assert [values['worm_sftp_legal_hold{client="%s"}' % c.name] for c in clients] == [1, 0, 0]
     assert [values['worm_sftp_release_window_open{client="%s"}' % c.name] for c in clients] == [0, 1, 0]
     assert [values['worm_sftp_files{client="%s"}' % c.name] for c in clients] == [1, 1, 1]
@@ -72,17 +53,22 @@ def test_metrics_show_legal_hold_and_release_window_per_client(sealer, workdir):
 
 
 @pytest.fixture
-def settings(sealer, workdir, monkeypatch):
-    """The sealer's directories in a scratch tree: (config dir, state dir, backup root)."""
+def settings(workdir, monkeypatch):
+    """The sealer's directories in a scratch tree, and their layout (paths['layout'])."""
     paths = {}
-    for key, attr in (('config', 'CONFIG_DIR'), ('state', 'STATE_DIR'), ('pending', 'PENDING_DIR')):
+    for key in ('config', 'state', 'pending'):
         paths[key] = os.path.join(workdir, key)
         os.mkdir(paths[key])
-        monkeypatch.setattr(sealer, attr, paths[key])
     paths['root'] = os.path.join(workdir, 'backups')
     os.mkdir(paths['root'])
-    monkeypatch.setattr(sealer, 'log', lambda message, priority=None: None)
+    paths['layout'] = layout.Layout(config_dir=paths['config'], state_dir=paths['state'],
+                                    pending_dir=paths['pending'], seen_file=os.path.join(workdir, 'seen.json'))
+    monkeypatch.setattr(journal, 'log', lambda message, priority=None: None)
     return paths
+
+
+def scheduler_of(settings, **watcher_options):
+    return watch.Scheduler(watch.Watcher(settings['layout'], **watcher_options))
 
 
 def provision(paths, name):
@@ -105,10 +91,10 @@ def drain_events(scheduler):
     scheduler.drain()
 
 
-def test_a_client_provisioned_while_the_sealer_runs_is_watched_at_once(sealer, settings, flags_of):
+def test_a_client_provisioned_while_the_sealer_runs_is_watched_at_once(settings, flags_of):
     """No kick from incron (its first upload goes into a new sub-directory, which incron
     does not report): the new settings file alone puts the client under watch."""
-    scheduler = sealer.Scheduler(sealer.Watcher())
+    scheduler = scheduler_of(settings)
     drain_events(scheduler)  # the service's first scan: no client yet
     provision(settings, 'late')
     drain_events(scheduler)
@@ -120,10 +106,10 @@ def test_a_client_provisioned_while_the_sealer_runs_is_watched_at_once(sealer, s
     assert 'i' in flags_of(os.path.join(dated, 'blob.bin'))
 
 
-def test_a_changed_lifecycle_state_rescans_the_client(sealer, settings, flags_of):
+def test_a_changed_lifecycle_state_rescans_the_client(settings, flags_of):
     provision(settings, 'kept')
-    scheduler = sealer.Scheduler(sealer.Watcher())
-    scheduler.watcher.kicked.update(sealer.all_clients())
+    scheduler = scheduler_of(settings)
+    scheduler.watcher.kicked.update(watch.all_clients(settings['layout']))
     drain_events(scheduler)
     path = os.path.join(settings['root'], 'kept', 'left-unsealed.bin')
     upload(path)  # as if incron and the sweep had both missed it
@@ -140,12 +126,12 @@ def kick(settings, name):
         pass
 
 
-def test_a_kick_is_an_event_and_its_file_stays(sealer, settings, flags_of):
+def test_a_kick_is_an_event_and_its_file_stays(settings, flags_of):
     """incron appends to pending/<client> as root; the sealer, which may not write in the
     kick directory (so that nobody can plant a link there for root to follow), reacts to the
     event and leaves the file where it is. Names that are not clients are ignored."""
     provision(settings, 'kicked')
-    scheduler = sealer.Scheduler(sealer.Watcher())
+    scheduler = scheduler_of(settings)
     drain_events(scheduler)
     path = os.path.join(settings['root'], 'kicked', 'volume.zip')
     upload(path)
@@ -165,15 +151,15 @@ def flood(settings, name, directories):
         os.mkdir(os.path.join(settings['root'], name, 'd%05d' % number))
 
 
-def test_clients_take_turns_and_events_are_read_while_a_big_tree_is_walked(sealer, settings, flags_of, monkeypatch):
+def test_clients_take_turns_and_events_are_read_while_a_big_tree_is_walked(settings, flags_of, monkeypatch):
     """One step per turn (SLICE 0): a client kicked while another client's long scan runs is
     sealed long before that scan ends."""
     flood(settings, 'big', 300)
     provision(settings, 'small')
-    scheduler = sealer.Scheduler(sealer.Watcher())
+    scheduler = scheduler_of(settings)
     drain_events(scheduler)
-    monkeypatch.setattr(sealer, 'SLICE', 0)
-    monkeypatch.setattr(sealer, 'PACE_FACTOR', 0)
+    monkeypatch.setattr(watch, 'SLICE', 0)
+    monkeypatch.setattr(watch, 'PACE_FACTOR', 0)
     scheduler.watcher.kicked.add('big')
     scheduler.run_slice()
     assert list(scheduler.active) == ['big']
@@ -191,15 +177,15 @@ def test_clients_take_turns_and_events_are_read_while_a_big_tree_is_walked(seale
     assert not scheduler.active
 
 
-def test_a_long_scan_gets_its_share_however_often_another_client_kicks(sealer, settings, monkeypatch):
+def test_a_long_scan_gets_its_share_however_often_another_client_kicks(settings, monkeypatch):
     """Unpaced (PACE_FACTOR 0) and kicked again as soon as it is done, a small client still
     leaves a big tree's scan its turns: a scan joins no further ahead than the clock less
     HEAD_START, and the clock follows whoever is furthest behind."""
     flood(settings, 'big', 300)
     provision(settings, 'eager')
-    scheduler = sealer.Scheduler(sealer.Watcher())
-    monkeypatch.setattr(sealer, 'SLICE', 0)
-    monkeypatch.setattr(sealer, 'PACE_FACTOR', 0)
+    scheduler = scheduler_of(settings)
+    monkeypatch.setattr(watch, 'SLICE', 0)
+    monkeypatch.setattr(watch, 'PACE_FACTOR', 0)
     scheduler.watcher.kicked.update(['big', 'eager'])
     big_turns = 0
     for _turn in range(400):
@@ -211,17 +197,17 @@ def test_a_long_scan_gets_its_share_however_often_another_client_kicks(sealer, s
     assert big_turns > 100
 
 
-def test_sealing_a_burst_does_not_count_for_the_pause(sealer, settings, monkeypatch):
+def test_sealing_a_burst_does_not_count_for_the_pause(settings, monkeypatch):
     """A client is paced by what its scan spent on anything but sealing: each sealed file is an
     upload it paid for, and a burst must not wait three times its own sealing."""
     provision(settings, 'burst')
     for number in range(300):
         upload(os.path.join(settings['root'], 'burst', 'volume-%03d' % number))
-    scheduler = sealer.Scheduler(sealer.Watcher())
+    scheduler = scheduler_of(settings)
     scheduler.watcher.kicked.add('burst')
     scans = []
-    real_scan = sealer.Scan
-    monkeypatch.setattr(sealer, 'Scan', lambda *args, **kwargs: scans.append(real_scan(*args, **kwargs)) or scans[-1])
+    real_scan = watch.Scan
+    monkeypatch.setattr(watch, 'Scan', lambda *args, **kwargs: scans.append(real_scan(*args, **kwargs)) or scans[-1])
     scheduler.drain()
     scan = scans[0]
     assert scan.run.counts['sealed'] == 300
@@ -230,16 +216,16 @@ def test_sealing_a_burst_does_not_count_for_the_pause(sealer, settings, monkeypa
     assert scan.paced() < scan.busy / 2  # sealing 300 files is most of the work
 
 
-def test_overflow_counts_the_watches_afresh(sealer, settings):
+def test_overflow_counts_the_watches_afresh(settings):
     """Lost events may include the end of removed directories' watches: after an overflow the
     counts come from the rescans of every client."""
     flood(settings, 'many', 3)
-    scheduler = sealer.Scheduler(sealer.Watcher())
+    scheduler = scheduler_of(settings)
     scheduler.watcher.kicked.add('many')
     scheduler.drain()
     assert scheduler.watcher.watches['many'] == 4
     scheduler.watcher.watches['many'] += 100  # as if IN_IGNORED events had been lost
-    overflow = struct.pack('iIII', -1, sealer.IN_Q_OVERFLOW, 0, 0)
+    overflow = struct.pack('iIII', -1, watch.IN_Q_OVERFLOW, 0, 0)
     real_read = os.read
     os.read = lambda fd, size: overflow if fd == scheduler.watcher.fd else real_read(fd, size)
     try:
@@ -251,14 +237,14 @@ def test_overflow_counts_the_watches_afresh(sealer, settings):
     assert scheduler.watcher.watches['many'] == 4
 
 
-def test_a_client_that_kicks_without_end_is_paced(sealer, settings, monkeypatch):
+def test_a_client_that_kicks_without_end_is_paced(settings, monkeypatch):
     """After each scan a client waits PACE_FACTOR times the scan's duration before the next;
     its kicks meanwhile become one scan, and other clients go first."""
     flood(settings, 'busy', 50)
     provision(settings, 'calm')
-    scheduler = sealer.Scheduler(sealer.Watcher())
+    scheduler = scheduler_of(settings)
     drain_events(scheduler)
-    monkeypatch.setattr(sealer, 'PACE_FACTOR', 1000)
+    monkeypatch.setattr(watch, 'PACE_FACTOR', 1000)
     scheduler.watcher.kicked.add('busy')
     scheduler.drain()
     for _kick in range(5):
@@ -271,14 +257,14 @@ def test_a_client_that_kicks_without_end_is_paced(sealer, settings, monkeypatch)
     assert scheduler.timeout() > 0
 
 
-def test_one_client_cannot_take_every_directory_watch(sealer, settings, flags_of):
+def test_one_client_cannot_take_every_directory_watch(settings, flags_of):
     """Beyond its cap a client's directories go unwatched (and are not tried on every scan);
     its files there are sealed by its next scan, and the other clients are watched as before."""
     flood(settings, 'many', 12)
     provision(settings, 'other')
     os.mkdir(os.path.join(settings['root'], 'other', 'sub'))
-    scheduler = sealer.Scheduler(sealer.Watcher(max_watches=5))
-    scheduler.watcher.kicked.update(sealer.all_clients())
+    scheduler = scheduler_of(settings, max_watches=5)
+    scheduler.watcher.kicked.update(watch.all_clients(settings['layout']))
     drain_events(scheduler)
     watcher = scheduler.watcher
     assert watcher.watches['many'] == 5 and watcher.capped == {'many'}  # the top is one of the 5
@@ -304,14 +290,16 @@ def test_one_client_cannot_take_every_directory_watch(sealer, settings, flags_of
     (b'../etc.json', None),
     (b'Alice.json', None),
 ])
-def test_only_settings_files_name_a_client(sealer, file_name, client):
-    assert sealer.settings_client(file_name) == client
+def test_only_settings_files_name_a_client(file_name, client):
+    assert watch.settings_client(file_name) == client
 
 
 @pytest.fixture
-def sweep(sealer, workdir, monkeypatch):
-    """Run the sealer's main() as the sweep does, over one scratch client with one upload;
-    returns a runner giving (exit status, log lines at LOG_ERR, path of the upload)."""
+def sweep(workdir, monkeypatch):
+    """Run the sealer's command line as the sweep does, over one scratch client with one
+    upload, with a layout file as the role writes it; returns a runner giving (exit status,
+    log lines at LOG_ERR, path of the upload). Its paths attribute is the layout it writes,
+    its upload attribute the upload."""
     config_dir, state_dir, root = (os.path.join(workdir, name) for name in ('clients', 'state', 'backups'))
     for path in (config_dir, state_dir, os.path.join(root, 'alice')):
         os.makedirs(path)
@@ -320,25 +308,26 @@ def sweep(sealer, workdir, monkeypatch):
     upload = os.path.join(root, 'alice', 'volume.zip')
     with open(upload, 'wb') as handle:
         handle.write(b'data')
-    monkeypatch.setattr(sealer, 'CONFIG_DIR', config_dir)
-    monkeypatch.setattr(sealer, 'STATE_DIR', state_dir)
-    monkeypatch.setattr(sealer, 'SEEN_FILE', os.path.join(workdir, 'seen.json'))
-    monkeypatch.setattr(sealer.signal, 'signal', lambda signum, handler: None)
+    layout_file = os.path.join(workdir, layout.FILE_NAME)
+    monkeypatch.setattr(cli.signal, 'signal', lambda signum, handler: None)
     errors = []
-    monkeypatch.setattr(sealer, 'log', lambda message, priority=sealer.syslog.LOG_INFO:
-                        errors.append(message) if priority <= sealer.syslog.LOG_ERR else None)
+    monkeypatch.setattr(journal, 'log', lambda message, priority=journal.INFO:
+                        errors.append(message) if priority <= journal.ERROR else None)
 
     def run(*args):
-        monkeypatch.setattr(sys, 'argv', ['worm-sftp-sealer'] + list(args))
+        with open(layout_file, 'w') as handle:
+            json.dump(run.paths, handle)
         umask = os.umask(0o022)
         os.umask(umask)
         try:
-            with pytest.raises(SystemExit) as exited:
-                sealer.main()
+            status = cli.main(layout_file, list(args))
         finally:
             os.umask(umask)
-        return exited.value.code, errors, upload
+        return status, errors, upload
 
+    run.upload = upload
+    run.paths = dict(config_dir=config_dir, state_dir=state_dir, pending_dir=os.path.join(workdir, 'pending'),
+                     seen_file=os.path.join(workdir, 'seen.json'))
     return run
 
 
@@ -351,15 +340,14 @@ def test_sweep_seals_and_reports(sweep, workdir, flags_of):
         assert series(handle.read())['worm_sftp_unsealed_overdue_files{client="alice"}'] == 0
 
 
-def test_the_sweep_times_unsealed_files_across_runs(sweep, sealer, workdir, flags_of):
-    """Overdue by how long the sweeps have seen a file unsealed (kept in SEEN_FILE), whatever
-    its modification time."""
+def test_the_sweep_times_unsealed_files_across_runs(sweep, workdir, flags_of):
+    """Overdue by how long the sweeps have seen a file unsealed (kept in the seen file),
+    whatever its modification time; each sweep reads what the last one kept."""
     textfile = os.path.join(workdir, 'worm_sftp.prom')
     seen_file = os.path.join(workdir, 'seen.json')
     status, errors, upload = sweep('--textfile', textfile, '--bound', '900')
     held = os.path.join(os.path.dirname(upload), 'held-open.zip')
     with open(held, 'wb') as writer:
-        sealer.seen_by_client.clear()  # each sweep is a new process
         status, errors, _upload = sweep('--textfile', textfile, '--bound', '900')
         assert (status, errors) == (0, [])
         with open(seen_file) as handle:
@@ -373,19 +361,17 @@ def test_the_sweep_times_unsealed_files_across_runs(sweep, sealer, workdir, flag
             json.dump(seen, handle)
         writer.write(b'fresh modification time')
         writer.flush()
-        sealer.seen_by_client.clear()
         status, errors, _upload = sweep('--textfile', textfile, '--bound', '900')
         with open(textfile) as handle:
             assert series(handle.read())['worm_sftp_unsealed_overdue_files{client="alice"}'] == 1
-    sealer.seen_by_client.clear()
     status, errors, _upload = sweep('--textfile', textfile, '--bound', '900')
     assert 'i' in flags_of(held)
     with open(seen_file) as handle:
         assert json.load(handle) == {'alice': {'unsealed': {}, 'exempt': {}}}
 
 
-def test_a_sweep_that_cannot_keep_what_it_saw_still_seals_and_says_so(sweep, sealer, workdir, flags_of, monkeypatch):
-    monkeypatch.setattr(sealer, 'SEEN_FILE', os.path.join(workdir, 'missing', 'seen.json'))
+def test_a_sweep_that_cannot_keep_what_it_saw_still_seals_and_says_so(sweep, workdir, flags_of):
+    sweep.paths['seen_file'] = os.path.join(workdir, 'missing', 'seen.json')
     status, errors, upload = sweep()
     assert 'i' in flags_of(upload)
     assert status == 1 and len(errors) == 1 and 'cannot keep what the sweep saw' in errors[0], errors
@@ -414,7 +400,21 @@ def test_a_textfile_that_cannot_be_written_does_not_hide_the_sealing(sweep, work
     assert not os.path.exists(os.path.dirname(textfile))
 
 
-def test_the_audit_reads_the_file_the_sweep_writes(sealer):
-    """The audit judges overdue files by the sweep's memory too: one path for both."""
-    with open(os.path.join(os.path.dirname(SEALER), '..', 'vars', 'main.yml')) as handle:
-        assert yaml.safe_load(handle)['__backup_target_sweep_seen_file'] == sealer.SEEN_FILE
+@pytest.mark.parametrize('content, expected', [
+    (None, 'cannot read'),
+    ('{"config_dir": "/etc/worm-sftp/clients"', 'cannot read'),
+    ('[]', 'must hold a JSON object'),
+    ('{"config_dir": "/c", "state_dir": "/s", "pending_dir": "/p"}', 'missing: seen_file'),
+    ('{"config_dir": "c", "state_dir": "/s", "pending_dir": "/p", "seen_file": "/f"}', 'config_dir must be an absolute'),
+])
+def test_without_a_good_layout_the_sealer_says_what_to_do_and_seals_nothing(
+        sweep, workdir, flags_of, content, expected):
+    layout_file = os.path.join(workdir, 'bad-layout.json')
+    if content is not None:
+        with open(layout_file, 'w') as handle:
+            handle.write(content)
+    status = cli.main(layout_file, [])
+    assert isinstance(status, str) and expected in status, status
+    if content is None:
+        assert 'run the worm.sftp.backup_target role again' in status
+    assert 'i' not in flags_of(sweep.upload)
