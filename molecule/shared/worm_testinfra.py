@@ -9,9 +9,11 @@
 - the last journal lines are printed under any failed test;
 - ssh_port(host): where the container's SSH is published on 127.0.0.1
   (.config/molecule/config.yml), for tests that connect as a client;
-- work_dir, fresh_dir, known_hosts, run and playbook: a scratch directory per test module and
+- work_dir, fresh_dir, known_hosts, run and playbook: a scratch directory per scenario and
   container, the container's host keys, a client program run on this machine, and a playbook of
   the collection run by FQCN against the container, as an admin runs it;
+- the client's side (SFTP sessions, probes, waiting for seals, running as the client) is in
+  worm_client;
 - record_figures: measured figures, kept in .cache/ for docs/performance.md and docs/security.md.
 """
 
@@ -40,16 +42,17 @@ EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
 PROJECT = os.environ.get('MOLECULE_PROJECT_DIRECTORY', os.getcwd())
 
 
-def work_dir(host, scope, *parts):
-    """A scratch directory on this machine for one test module (scope) and container."""
-    path = os.path.join(EPHEMERAL, scope + '-' + host.backend.get_hostname(), *parts)
+def work_dir(host, *parts):
+    """A scratch directory on this machine for this scenario (the ephemeral directory is the
+    scenario's) and container."""
+    path = os.path.join(EPHEMERAL, 'scratch-' + host.backend.get_hostname(), *parts)
     os.makedirs(path, exist_ok=True)
     return path
 
 
-def fresh_dir(host, scope, name):
+def fresh_dir(host, name):
     """A path in work_dir that does not exist yet (restore programs refuse to overwrite)."""
-    path = os.path.join(work_dir(host, scope), name)
+    path = os.path.join(work_dir(host), name)
     shutil.rmtree(path, ignore_errors=True)
     return path
 
@@ -80,9 +83,9 @@ def record_figures(host, stem, key, figures):
     print('%s %s: %s' % (stem, key, figures))
 
 
-def known_hosts(host, scope):
+def known_hosts(host):
     """The container's SSH host keys, as a known_hosts file (scanned on 127.0.0.1 once)."""
-    path = os.path.join(work_dir(host, scope), 'known_hosts')
+    path = os.path.join(work_dir(host), 'known_hosts')
     if not os.path.exists(path):
         scan = subprocess.run(['ssh-keyscan', '-p', str(ssh_port(host)), '127.0.0.1'], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, check=True)
@@ -115,10 +118,10 @@ def connection_settings(host):
         return dict(yaml.safe_load(handle), ansible_user='root')
 
 
-def playbook(host, scope, name, check_mode=False, **extra):
+def playbook(host, name, check_mode=False, **extra):
     """Run playbook worm.sftp.<name> against this container with extra vars, as an admin runs
     it; (rc, output)."""
-    inventory = os.path.join(work_dir(host, scope), 'inventory.json')
+    inventory = os.path.join(work_dir(host), 'inventory.json')
     with open(inventory, 'w') as handle:
         json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): dict(
             converge_host_settings(), **connection_settings(host))}}}, handle)

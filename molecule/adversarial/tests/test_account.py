@@ -11,7 +11,7 @@ import uuid
 import paramiko
 import pytest
 
-from adversary import KEY, PROFILES, ROOT, Session, as_client, user_of
+from worm_client import KEY, PROFILES, ROOT, Session, as_client, user_of
 from worm_testinfra import ssh_port
 
 KEYS_DIR = '/etc/ssh/worm-sftp/authorized_keys'

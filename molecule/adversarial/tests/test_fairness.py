@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 
-from adversary import ROOT, Session, as_client, remote
+from worm_client import ROOT, Session, as_client, remote
 from worm_testinfra import record_figures
 
 DIRECTORIES = 40000

@@ -7,7 +7,8 @@ import threading
 import time
 import uuid
 
-from adversary import ROOT, Session, as_client, remote, wait_sealed
+from worm_client import ROOT, Session, as_client, remote, wait_sealed
+from scenario import SWEEP_BOUND
 
 
 def test_files_that_arrive_while_incrond_is_stopped_are_sealed_by_the_sweep(host):
@@ -21,7 +22,7 @@ def test_files_that_arrive_while_incrond_is_stopped_are_sealed_by_the_sweep(host
     finally:
         host.run_expect([0], 'systemctl start incron.service')
     wanted = [('down-%s-%02d' % (tag, number)).encode() for number in range(50)]
-    assert wait_sealed(host, ROOT + '/dup', lambda rel: rel in wanted) == []
+    assert wait_sealed(host, ROOT + '/dup', lambda rel: rel in wanted, timeout=SWEEP_BOUND) == []
     # Nothing but the sweep can have sealed them: incron is the only event source for
     # files at the top of a client directory.
     journal = host.check_output('journalctl -u worm-sftp-sweep.service --since %s --no-pager -o cat', since)
@@ -65,7 +66,7 @@ def test_real_uploads_during_an_event_flood_are_all_sealed(host):
     events = int(flood['result'].stdout)
     print('flood: %d FIFO close events in 15 s' % events)
     assert events > 10000
-    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel in names) == []
+    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel in names, timeout=SWEEP_BOUND) == []
     assert host.service('incron').is_running and host.service('worm-sftp-sealer').is_running
 
 
@@ -83,7 +84,7 @@ def test_a_burst_of_10000_files_is_sealed_to_the_last_file(host):
     result = as_client(host, 'blk', BURST, tag, '10000')
     assert result.rc == 0, result.stderr
     ended = time.time()
-    left = wait_sealed(host, ROOT + '/blk', lambda rel: rel.startswith(('burst-%s-' % tag).encode()))
+    left = wait_sealed(host, ROOT + '/blk', lambda rel: rel.startswith(('burst-%s-' % tag).encode()), timeout=SWEEP_BOUND)
     print('burst: 10000 files, all sealed %.1f s after the burst ended' % (time.time() - ended))
     assert left == []
     assert len([name for name in host.check_output('ls -1 %s/blk', ROOT).splitlines()

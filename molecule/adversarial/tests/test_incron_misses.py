@@ -8,7 +8,8 @@ import uuid
 
 import pytest
 
-from adversary import PROFILES, ROOT, SWEEP_BOUND, Session, as_client, remote, wait_sealed
+from worm_client import PROFILES, ROOT, Session, as_client, remote, wait_sealed
+from scenario import SWEEP_BOUND
 
 
 def test_new_hidden_and_nested_sub_directories_over_sftp(host):
@@ -25,7 +26,7 @@ def test_new_hidden_and_nested_sub_directories_over_sftp(host):
                     pass  # made for an earlier path
             sftp.putfo(io.BytesIO(b'nested'), remote('gen', path).decode())
     wanted = [path.encode() for path in paths]
-    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel in wanted) == []
+    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel in wanted, timeout=SWEEP_BOUND) == []
 
 
 # As the client's user inside the container: every way to make a file appear without the
@@ -60,7 +61,7 @@ def test_files_that_appear_without_the_events_incron_waits_for(host):
     result = as_client(host, 'gen', APPEAR, tag)
     assert result.rc == 0, result.stderr
     wanted = [(path % tag).encode() for path in APPEARED]
-    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel in wanted) == []
+    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel in wanted, timeout=SWEEP_BOUND) == []
 
 
 def test_restic_temp_then_rename_is_sealed_under_its_final_name(host):
@@ -76,7 +77,7 @@ def test_restic_temp_then_rename_is_sealed_under_its_final_name(host):
             sftp.putfo(io.BytesIO(b'pack %d' % number), remote('res', temp).decode())
             sftp.posix_rename(remote('res', temp).decode(), remote('res', final).decode())
     wanted = [('%s/data/ab/ab%062x' % (repo, number)).encode() for number in range(20)]
-    assert wait_sealed(host, ROOT + '/res', lambda rel: rel in wanted) == []
+    assert wait_sealed(host, ROOT + '/res', lambda rel: rel in wanted, timeout=SWEEP_BOUND) == []
     left = wait_sealed(host, ROOT + '/res', lambda rel: rel.startswith(repo.encode()), timeout=0)
     assert left == []  # no temp file left behind
 

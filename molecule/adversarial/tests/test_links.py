@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from adversary import ROOT, as_client, probe, wait_sealed
+from worm_client import ROOT, as_client, probe, wait_sealed
+from scenario import SWEEP_BOUND
 
 DECOY = '/srv/worm-decoy'
 ROUNDS = 50
@@ -66,7 +67,7 @@ def test_directory_and_file_swapped_for_symlinks_seal_only_the_real_files(host, 
     print('directory swaps refused by the kernel (taken over first): %d of %d' % (len(refused), ROUNDS))
     real = [(('swap-%s-%d/volume' if i in refused else 'real-%s-%d/volume') % (tag, i)).encode() for i in range(ROUNDS)]
     kept = [('kept-%s-%d' % (tag, i)).encode() for i in range(ROUNDS)]
-    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel in real or rel in kept) == []
+    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel in real or rel in kept, timeout=SWEEP_BOUND) == []
     entries = probe(host, ROOT + '/gen')
     assert all(entries[rel]['kind'] == 'f' for rel in real + kept)
     assert no_flags(host, decoy) == []
@@ -105,4 +106,4 @@ def test_own_hard_link_into_the_tree_is_sealed(host):
     result = as_client(host, 'gen', script, tag)
     assert result.rc == 0, result.stderr
     name = ('own-link-' + tag).encode()
-    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel == name) == []
+    assert wait_sealed(host, ROOT + '/gen', lambda rel: rel == name, timeout=SWEEP_BOUND) == []

@@ -7,7 +7,8 @@ import shlex
 
 import pytest
 
-from adversary import ROOT, Session, probe, remote, wait_sealed
+from worm_client import ROOT, Session, probe, remote, wait_sealed
+from scenario import SWEEP_BOUND
 
 # Each would run `touch .../PWNED*` (or worse) if a shell ever saw it.
 HOSTILE = [
@@ -52,7 +53,7 @@ def test_hostile_names_are_sealed_and_run_nothing(host, client):
             if name not in present:  # a second `molecule verify` finds them sealed already
                 with sftp.open(remote(client, name), 'wb') as handle:
                     handle.write(b'hostile ' + name + b'\n')
-    assert wait_sealed(host, directory, lambda rel: rel in NAMES) == []
+    assert wait_sealed(host, directory, lambda rel: rel in NAMES, timeout=SWEEP_BOUND) == []
     entries = probe(host, directory)
     assert set(NAMES) <= set(entries)
     for name in NAMES:

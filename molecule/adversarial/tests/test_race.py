@@ -13,7 +13,8 @@ import uuid
 
 import pytest
 
-from adversary import PROFILES, ROOT, SWEEP_BOUND, Session, probe, remote, wait_sealed
+from worm_client import PROFILES, ROOT, Session, probe, remote, wait_sealed
+from scenario import SWEEP_BOUND
 from worm_testinfra import record_figures
 
 ROUNDS = 100
@@ -65,7 +66,7 @@ def test_race_window(host, client):
     tag = uuid.uuid4().hex[:8]
     won = {attempt: set(race(host, client, attempt, tag)) for attempt in ATTEMPTS}
     directory = '%s/%s' % (ROOT, client)
-    assert wait_sealed(host, directory, lambda rel: rel.startswith(b'race-') and tag.encode() in rel) == []
+    assert wait_sealed(host, directory, lambda rel: rel.startswith(b'race-') and tag.encode() in rel, timeout=SWEEP_BOUND) == []
     listing = set(rel.decode(errors='replace') for rel in probe(host, directory))
     tampered, untouched = (hashlib.sha256(data).hexdigest() for data in (b'X' + PAYLOAD[1:], PAYLOAD))
     for attempt in ATTEMPTS:

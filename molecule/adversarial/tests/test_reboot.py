@@ -12,7 +12,8 @@ import uuid
 
 import paramiko
 
-from adversary import ROOT, SWEEP_BOUND, Session, remote, wait_sealed
+from worm_client import ROOT, Session, remote, wait_sealed
+from scenario import SWEEP_BOUND
 
 CHUNK = b'stream ' * 2340  # about 16 KiB
 BOOT_SECONDS = 120

@@ -12,24 +12,8 @@ import time
 import pytest
 
 import worm_testinfra
-from worm_testinfra import run, ssh_port
-
-EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
-KEY = os.path.join(EPHEMERAL, 'client_key')
-SEAL_WAIT = 20  # seconds; the event path seals in milliseconds, this only absorbs a busy machine
-PROFILES = {'dpc': 'duplicati', 'dup': 'duplicity', 'res': 'restic', 'rcl': 'rclone', 'gen': 'generic'}
-
-
-def work_dir(host, *parts):
-    return worm_testinfra.work_dir(host, 'clients', *parts)
-
-
-def fresh_dir(host, name):
-    return worm_testinfra.fresh_dir(host, 'clients', name)
-
-
-def known_hosts(host):
-    return worm_testinfra.known_hosts(host, 'clients')
+from worm_client import KEY, PROFILES, file_flags, wait_sealed
+from worm_testinfra import fresh_dir, known_hosts, run, ssh_port, work_dir
 
 
 def make_data(host, program, version):
@@ -45,23 +29,6 @@ def make_data(host, program, version):
     with open(os.path.join(data, 'sub', 'deeper', 'blob-%d.bin' % version), 'wb') as handle:
         handle.write(os.urandom(150000))
     return data
-
-
-def flags(host, directory, exclude=()):
-    """{path: lsattr flags} of every regular file below directory in the container."""
-    out = host.check_output('find %s -type f -exec lsattr -d {} +', directory)
-    files = {line.split(None, 1)[1]: line.split(None, 1)[0] for line in out.splitlines() if line.strip()}
-    return {path: value for path, value in files.items() if not any(part in path for part in exclude)}
-
-
-def wait_sealed(host, directory, exclude=()):
-    deadline = time.time() + SEAL_WAIT
-    while True:
-        files = flags(host, directory, exclude)
-        unsealed = sorted(path for path, value in files.items() if 'i' not in value)
-        if not unsealed or time.time() > deadline:
-            return files, unsealed
-        time.sleep(0.5)
 
 
 def checksums(host, directory):
@@ -94,10 +61,10 @@ def test_duplicity_backs_up_restores_and_cannot_delete(host):
     restore = fresh_dir(host, 'dup-restore')
     duplicity(host, 'restore', dup_url(host), restore)
     run(['diff', '-r', data, restore])
-    files, unsealed = wait_sealed(host, '/backups/dup')
-    assert len(files) >= 6 and unsealed == []
+    assert wait_sealed(host, '/backups/dup') == []
+    assert len(file_flags(host, '/backups/dup')) >= 6
     duplicity(host, 'full', data, dup_url(host))
-    wait_sealed(host, '/backups/dup')
+    assert wait_sealed(host, '/backups/dup') == []
     before = checksums(host, '/backups/dup')
     # Two chains now: removing the older one is refused (the profile allows no remove).
     _rc, output = duplicity(host, 'remove-all-but-n-full', '1', '--force', dup_url(host), check=False)
@@ -123,8 +90,9 @@ def test_restic_backs_up_restores_and_prune_cannot_delete(host):
     restic(host, 'backup', data)
     make_data(host, 'restic', 2)
     restic(host, 'backup', data)
-    files, unsealed = wait_sealed(host, '/backups/res/repo', exclude=('/locks/',))
-    assert len(files) > 5 and unsealed == []
+    # locks/ stays restic's (the profile's exemption)
+    assert wait_sealed(host, '/backups/res/repo', lambda rel: not rel.startswith(b'locks/')) == []
+    assert len(file_flags(host, '/backups/res/repo', exclude=('/locks/',))) > 5
     restic(host, 'check', '--read-data')
     restore = fresh_dir(host, 'res-restore')
     restic(host, 'restore', 'latest', '--target', restore)
@@ -152,8 +120,8 @@ def test_rclone_copies_dated_trees_and_restores(host):
     rclone(host, 'copy', data, ':sftp:/rcl/2026-11-30')
     make_data(host, 'rclone', 2)
     rclone(host, 'copy', data, ':sftp:/rcl/2026-12-01')
-    files, unsealed = wait_sealed(host, '/backups/rcl')
-    assert len(files) >= 7 and unsealed == []
+    assert wait_sealed(host, '/backups/rcl') == []
+    assert len(file_flags(host, '/backups/rcl')) >= 7
     restore = fresh_dir(host, 'rcl-restore')
     rclone(host, 'copy', ':sftp:/rcl/2026-12-01', restore)
     run(['diff', '-r', data, restore])
@@ -186,10 +154,7 @@ def test_sftp_attacker_destroys_nothing(host, client):
     target = '/backups/%s/%s' % (client, name)
     rc, output = sftp(host, client, 'put %s %s' % (local, name))
     assert rc == 0, output
-    deadline = time.time() + SEAL_WAIT
-    while 'i' not in host.check_output('lsattr -d %s', target).split()[0] and time.time() < deadline:
-        time.sleep(0.2)
-    assert 'i' in host.check_output('lsattr -d %s', target).split()[0]
+    assert wait_sealed(host, target) == []
     mode_before = host.file(target).mode
     with open(local, 'wb') as handle:
         handle.write(b'ransomware was here\n')
@@ -231,21 +196,15 @@ def test_interrupted_upload_is_sealed_and_quarantine_unblocks_the_client(host):
     time.sleep(1)
     proc.kill()
     proc.wait()
-    deadline = time.time() + SEAL_WAIT
-    while time.time() < deadline:
-        result = host.run('lsattr -d /backups/gen/big.bin')
-        if result.rc == 0 and 'i' in result.stdout.split()[0]:
-            break
-        time.sleep(0.5)
-    partial = host.file('/backups/gen/big.bin')
-    assert partial.exists and 0 < partial.size < 4 * 1024 * 1024
-    assert 'i' in host.check_output('lsattr -d /backups/gen/big.bin').split()[0]
+    assert host.file('/backups/gen/big.bin').exists
+    left = wait_sealed(host, '/backups/gen/big.bin')
+    assert 0 < host.file('/backups/gen/big.bin').size < 4 * 1024 * 1024
+    assert left == []
     # The client cannot finish or replace it...
     rc, output = sftp(host, 'gen', 'put %s big.bin' % local)
     assert rc != 0, output
     # ...until the admin quarantines it.
-    rc, output = worm_testinfra.playbook(host, 'clients', 'quarantine', client='gen', files='big.bin',
-                                         reason='interrupted upload')
+    rc, output = worm_testinfra.playbook(host, 'quarantine', client='gen', files='big.bin', reason='interrupted upload')
     assert rc == 0, output[-3000:]
     rc, output = sftp(host, 'gen', 'put %s big.bin' % local)
     assert rc == 0, output

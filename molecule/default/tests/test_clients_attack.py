@@ -10,19 +10,10 @@ import io
 import json
 import os
 import stat
-import time
 
-import paramiko
-
-from test_clients import KEY, checksums, fresh_dir, rclone, restic, run
-from worm_testinfra import ssh_port
-
-
-def session(host, client):
-    transport = paramiko.Transport(('127.0.0.1', ssh_port(host)))
-    transport.start_client(timeout=30)
-    transport.auth_publickey('backup-' + client, paramiko.Ed25519Key.from_private_key_file(KEY))
-    return transport, paramiko.SFTPClient.from_transport(transport)
+from test_clients import checksums, rclone, restic
+from worm_client import connect, wait_sealed
+from worm_testinfra import fresh_dir, run
 
 
 def entries(sftp, path, depth=0):
@@ -60,7 +51,7 @@ def attempts(sftp, path, is_dir):
 
 def attack(host, client, top):
     """Attack every entry below top (the path the client sees), deepest first; what succeeded."""
-    transport, sftp = session(host, client)
+    transport, sftp = connect(host, client)
     try:
         targets = sorted(entries(sftp, top), key=lambda item: -item[0])
         won = [(path, what) for _depth, path, is_dir in targets for what, ok in attempts(sftp, path, is_dir) if ok]
@@ -110,21 +101,6 @@ def test_rclone_copies_survive_their_own_credential(host):
         assert local == server, copy
 
 
-def unsealed_files(host, top):
-    out = host.check_output('find %s -type f -exec lsattr -d {} +', top)
-    return sorted(line.split(None, 1)[1] for line in out.splitlines() if line.strip() and 'i' not in line.split()[0])
-
-
-def wait_for_unsealed(host, top, count):
-    """The unsealed files below top once at most count are left (or after 10 s)."""
-    deadline = time.time() + 10  # the event path seals in milliseconds
-    while True:
-        left = unsealed_files(host, top)
-        if len(left) <= count or time.time() > deadline:
-            return left
-        time.sleep(0.2)
-
-
 def test_restic_credential_cannot_hide_files_behind_its_exemptions(host):
     """Issue 11 item 1: the restic profile leaves to the client only what restic writes (temp
     files and locks of the exact name form, where restic puts them, small, few and young);
@@ -133,7 +109,7 @@ def test_restic_credential_cannot_hide_files_behind_its_exemptions(host):
     lock = 'locks/' + '1a' * 32
     temp = 'data/00/%s-restic-temp-%s' % ('2b' * 32, '3c' * 16)
     hiding = ['locks/stolen.zip', 'index-restic-temp-x/pack', 'locks/' + '4d' * 32 + '.zip', 'locks/' + '5e' * 32]
-    transport, sftp = session(host, 'res')
+    transport, sftp = connect(host, 'res')
     try:
         for directory in ('/res/decoy', '/res/decoy/locks', '/res/decoy/data', '/res/decoy/data/00',
                           '/res/decoy/index-restic-temp-x', '/res/crowd', '/res/crowd/locks'):
@@ -141,8 +117,9 @@ def test_restic_credential_cannot_hide_files_behind_its_exemptions(host):
         for rel in (lock, temp) + tuple(hiding[:-1]):
             sftp.putfo(io.BytesIO(b'{"time": "2026-12-02T10:00:00Z"}'), '/res/decoy/' + rel)
         sftp.putfo(io.BytesIO(b'x' * 70000), '/res/decoy/' + hiding[-1])  # a lock's name, not a lock's size
-        assert wait_for_unsealed(host, '/backups/res/decoy', 2) == sorted(
-            '/backups/res/decoy/' + rel for rel in (lock, temp))
+        # The event path seals in milliseconds: what is still unsealed after 10 s stays so.
+        assert wait_sealed(host, '/backups/res/decoy', timeout=10, at_most=2) == sorted(
+            rel.encode() for rel in (lock, temp))
         # What restic writes stays restic's: it removes its own lock and temp file.
         sftp.remove('/res/decoy/' + lock)
         sftp.remove('/res/decoy/' + temp)
@@ -154,6 +131,6 @@ def test_restic_credential_cannot_hide_files_behind_its_exemptions(host):
             raise AssertionError('removed %s' % rel)
         for index in range(70):  # more locks than any restic keeps: 64 at most stay the client's
             sftp.putfo(io.BytesIO(b'{}'), '/res/crowd/locks/%064x' % index)
-        assert len(wait_for_unsealed(host, '/backups/res/crowd', 64)) == 64
+        assert len(wait_sealed(host, '/backups/res/crowd', timeout=10, at_most=64)) == 64
     finally:
         transport.close()

@@ -8,51 +8,16 @@ import os
 import stat
 import subprocess
 import sys
-import time
 import uuid
 
-import paramiko
 import pytest
 
-from worm_testinfra import ssh_port
+from worm_client import SEAL_WAIT, connect, dir_of, user_of, wait_sealed
 
 CLIENTS = {
     'alice-laptop': dict(profile='duplicati', key=True),
     'bob-server': dict(profile='duplicity', password='duplicity-test-password'),
 }
-SEAL_WAIT = 10  # seconds; the event path seals in milliseconds, this only absorbs a busy machine
-
-
-def user_of(client):
-    return 'backup-' + client
-
-
-def dir_of(client):
-    return '/backups/' + client
-
-
-def sftp_session(host, client):
-    """An SFTP session as the client, from this machine, like a real backup program."""
-    transport = paramiko.Transport(('127.0.0.1', ssh_port(host)))
-    transport.start_client(timeout=30)
-    settings = CLIENTS[client]
-    if settings.get('key'):
-        key = paramiko.Ed25519Key.from_private_key_file(
-            os.path.join(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'], 'client_key'))
-        transport.auth_publickey(user_of(client), key)
-    else:
-        transport.auth_password(user_of(client), settings['password'])
-    return transport, paramiko.SFTPClient.from_transport(transport)
-
-
-def wait_sealed(host, path):
-    deadline = time.time() + SEAL_WAIT
-    while time.time() < deadline:
-        result = host.run('lsattr -d -- %s', path)
-        if result.rc == 0 and 'i' in result.stdout.split()[0]:
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture(params=sorted(CLIENTS))
@@ -64,14 +29,14 @@ def client(request):
 def uploaded(host, client):
     """A file the client uploaded over SFTP and the target has sealed; (client, path as seen, host path)."""
     name = 'volume-%s.zip' % uuid.uuid4().hex[:8]
-    transport, sftp = sftp_session(host, client)
+    transport, sftp = connect(host, client, CLIENTS[client].get('password'))
     try:
         sftp.putfo(io.BytesIO(b'backup volume\n'), name)
         seen = sftp.normalize(name)
     finally:
         transport.close()
     host_path = dir_of(client) + '/' + name
-    assert wait_sealed(host, host_path), 'not sealed within %d s: %s' % (SEAL_WAIT, host_path)
+    assert wait_sealed(host, host_path) == [], 'not sealed within %d s: %s' % (SEAL_WAIT, host_path)
     return client, seen, host_path
 
 
@@ -134,7 +99,7 @@ def test_other_users_unchanged(host):
 @pytest.mark.parametrize('attempt', ['append', 'overwrite', 'truncate', 'remove', 'rename', 'chmod'])
 def test_sealed_upload_cannot_change_over_sftp(host, uploaded, attempt):
     client, seen, host_path = uploaded
-    transport, sftp = sftp_session(host, client)
+    transport, sftp = connect(host, client, CLIENTS[client].get('password'))
     try:
         with pytest.raises(IOError):
             if attempt == 'append':
@@ -180,13 +145,13 @@ def test_root_cannot_delete_without_clearing_the_flag(host, uploaded):
 @pytest.mark.parametrize('name', ['x;id>marker;#', '$(touch marker)', '`touch marker`', 'a|touch marker&'])
 def test_hostile_names_are_sealed_and_run_nothing(host, client, name):
     name += '-' + uuid.uuid4().hex[:8]  # a fresh file on every run
-    transport, sftp = sftp_session(host, client)
+    transport, sftp = connect(host, client, CLIENTS[client].get('password'))
     try:
         sftp.putfo(io.BytesIO(b'hostile\n'), name)
     finally:
         transport.close()
     host_path = dir_of(client) + '/' + name
-    assert wait_sealed(host, host_path)
+    assert wait_sealed(host, host_path) == []
     assert host.run('find / -xdev -name marker -print -quit').stdout.strip() == ''
 
 
@@ -194,12 +159,12 @@ def test_reprovisioning_keeps_every_byte_and_seal(host):
     """Upload, run the converge playbook again on this host: existing data stays as it was, sealed."""
     client = 'alice-laptop'
     name = 'before-reprovision-%s.zip' % uuid.uuid4().hex[:8]
-    transport, sftp = sftp_session(host, client)
+    transport, sftp = connect(host, client, CLIENTS[client].get('password'))
     try:
         sftp.putfo(io.BytesIO(b'kept\n'), name)
     finally:
         transport.close()
-    assert wait_sealed(host, dir_of(client) + '/' + name)
+    assert wait_sealed(host, dir_of(client) + '/' + name) == []
     checksums = 'find /backups -xdev -type f ! -path "/backups/dev/*" -exec sha256sum {} + | sort'
     before = host.check_output(checksums)
     converge = os.path.join(os.environ['MOLECULE_SCENARIO_DIRECTORY'], 'converge.yml')

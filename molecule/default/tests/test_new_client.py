@@ -8,11 +8,10 @@ Sealer logic, the same on Debian 12 and 13: run on one platform. The sweep timer
 throughout, so only the event path can seal.
 """
 
-import time
-
 import worm_testinfra
-from test_clients import KEY, flags, known_hosts, make_data
-from worm_testinfra import run, ssh_port
+from test_clients import make_data
+from worm_client import KEY, file_flags, wait_sealed
+from worm_testinfra import known_hosts, run, ssh_port
 
 CLIENT = 'rcn'
 EVENT_PATH_WAIT = 5  # seconds: the event path seals in milliseconds; the sweep would take minutes
@@ -22,20 +21,14 @@ def test_new_client_is_sealed_by_the_event_path_from_its_first_upload(one_platfo
     host = one_platform_host
     host.check_output('systemctl stop worm-sftp-sweep.timer')
     try:
-        rc, output = worm_testinfra.playbook(host, 'new-client', 'provision', client=CLIENT, profile='rclone',
-                                             ssh_key=KEY + '.pub')
+        rc, output = worm_testinfra.playbook(host, 'provision', client=CLIENT, profile='rclone', ssh_key=KEY + '.pub')
         assert rc == 0, output[-3000:]
         data = make_data(host, 'rclone-new', 1)
         run(['rclone', '--config', '/dev/null', '--sftp-host', '127.0.0.1', '--sftp-port', str(ssh_port(host)),
              '--sftp-user', 'backup-' + CLIENT, '--sftp-key-file', KEY, '--sftp-known-hosts-file', known_hosts(host),
              '--sftp-set-modtime=false', 'copy', data, ':sftp:/%s/2026-12-02' % CLIENT])
-        uploaded = time.time()
-        while True:
-            files = flags(host, '/backups/' + CLIENT)
-            unsealed = sorted(path for path, value in files.items() if 'i' not in value)
-            if not unsealed or time.time() > uploaded + EVENT_PATH_WAIT:
-                break
-            time.sleep(0.2)
+        unsealed = wait_sealed(host, '/backups/' + CLIENT, timeout=EVENT_PATH_WAIT)
+        files = file_flags(host, '/backups/' + CLIENT)
     finally:
         host.check_output('systemctl start worm-sftp-sweep.timer')
     assert len(files) >= 3 and all('/2026-12-02/' in path for path in files), files

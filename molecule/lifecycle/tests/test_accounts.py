@@ -9,7 +9,6 @@ its password; sessions opened under older rules end when a re-provision changes 
 deprovisioned client provisioned again can log in again. The tests run in file order.
 """
 
-import contextlib
 import os
 import subprocess
 
@@ -17,7 +16,7 @@ import paramiko
 import pytest
 
 import worm_testinfra
-from worm_testinfra import ssh_port
+from worm_client import Session, connect
 
 CLIENT = 'pwacct'
 USER = 'backup-' + CLIENT
@@ -31,35 +30,17 @@ def password_hash():
 
 
 def provision(host, check_mode=False, **extra):
-    return worm_testinfra.playbook(host, 'accounts', 'provision', check_mode, client=CLIENT,
-                                   password_hash=password_hash(), **extra)
+    return worm_testinfra.playbook(host, 'provision', check_mode, client=CLIENT, password_hash=password_hash(), **extra)
 
 
-def login(host):
-    """An SFTP session as the client with its password; raises AuthenticationException if refused."""
-    transport = paramiko.Transport(('127.0.0.1', ssh_port(host)))
-    transport.start_client(timeout=30)
-    try:
-        transport.auth_password(USER, PASSWORD)
-        return transport, paramiko.SFTPClient.from_transport(transport)
-    except Exception:
-        transport.close()
-        raise
-
-
-@contextlib.contextmanager
 def session(host):
     """An SFTP session as the client with its password, closed afterwards."""
-    transport, sftp = login(host)
-    try:
-        yield sftp
-    finally:
-        transport.close()
+    return Session(host, CLIENT, PASSWORD)
 
 
 def refused(host):
     try:
-        transport = login(host)[0]
+        transport = connect(host, CLIENT, PASSWORD)[0]
     except paramiko.AuthenticationException:
         return True
     transport.close()
@@ -67,8 +48,8 @@ def refused(host):
 
 
 def test_check_mode_writes_nothing_on_the_controller(host):
-    credentials = worm_testinfra.work_dir(host, 'accounts', 'credentials')
-    rc, output = worm_testinfra.playbook(host, 'accounts', 'provision', True, client=CLIENT,
+    credentials = worm_testinfra.work_dir(host, 'credentials')
+    rc, output = worm_testinfra.playbook(host, 'provision', True, client=CLIENT,
                                          credentials_dir=credentials)
     assert rc == 0, output[-3000:]
     assert os.listdir(credentials) == []
@@ -107,7 +88,7 @@ def test_reprovisioning_ends_sessions_opened_under_older_rules(host):
 
 
 def test_deprovisioned_password_client_provisioned_again_logs_in(host):
-    rc, output = worm_testinfra.playbook(host, 'accounts', 'deprovision', client=CLIENT)
+    rc, output = worm_testinfra.playbook(host, 'deprovision', client=CLIENT)
     assert rc == 0, output[-3000:]
     assert refused(host)
     rc, output = provision(host, profile='generic')

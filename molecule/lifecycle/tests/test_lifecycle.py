@@ -16,24 +16,19 @@ import time
 import pytest
 
 import worm_testinfra
-from worm_testinfra import ssh_port
+from worm_client import KEY, file_flags, wait_sealed
+from worm_testinfra import ssh_port, work_dir
 
 CLIENT = 'archive'
 USER = 'backup-archive'
 CLIENT_DIR = '/backups/archive'
 REPO_DIR = CLIENT_DIR + '/repo'
-SEAL_WAIT = 20  # seconds; the event path seals in milliseconds, this only absorbs a busy machine
-EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
-
-
-def work_dir(host):
-    return worm_testinfra.work_dir(host, 'lifecycle')
 
 
 def restic(host, *args, check=True):
     """Run restic on this machine against the client's repository in the container."""
     ssh = ' '.join([
-        'ssh', '-p', str(ssh_port(host)), '-i', os.path.join(EPHEMERAL, 'client_key'),
+        'ssh', '-p', str(ssh_port(host)), '-i', KEY,
         '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
         '-o', 'LogLevel=ERROR', USER + '@127.0.0.1', '-s', 'sftp'])
     env = dict(os.environ, RESTIC_PASSWORD='lifecycle-test-password')
@@ -48,15 +43,14 @@ def restic(host, *args, check=True):
 
 def play(host, name, check_mode=False, **extra):
     """Run playbook worm.sftp.<name> for the client against this container; (rc, output, changed count)."""
-    rc, output = worm_testinfra.playbook(host, 'lifecycle', name, check_mode, client=CLIENT, **extra)
+    rc, output = worm_testinfra.playbook(host, name, check_mode, client=CLIENT, **extra)
     recap = re.search(r'changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)', output)
     return rc, output, int(recap.group(1)) if recap else None
 
 
 def repo_files(host):
     """{path: flags} of every repository file outside locks/ (which stays mutable)."""
-    out = host.check_output("find %s -type f -not -path '%s/locks/*' -exec lsattr -d {} +", REPO_DIR, REPO_DIR)
-    return {line.split(None, 1)[1]: line.split(None, 1)[0] for line in out.splitlines() if line.strip()}
+    return file_flags(host, REPO_DIR, exclude=('/locks/',))
 
 
 def unsealed(files):
@@ -79,12 +73,9 @@ def snapshots(host):
 
 
 def wait_all_sealed(host):
-    deadline = time.time() + SEAL_WAIT
-    while True:
-        files = repo_files(host)
-        if not unsealed(files) or time.time() > deadline:
-            return files
-        time.sleep(0.5)
+    """The repository's files (locks/ aside) once all are sealed, or after worm_client.SEAL_WAIT."""
+    wait_sealed(host, REPO_DIR, lambda rel: not rel.startswith(b'locks/'))
+    return repo_files(host)
 
 
 def test_restic_backups_are_sealed_by_the_event_path(host):
@@ -265,9 +256,7 @@ def test_sweep_writes_the_figures_for_node_exporter(host):
 
 def test_quarantine_moves_a_file_out_of_reach_and_keeps_it_sealed(host):
     host.check_output("runuser -u %s -- sh -c 'echo partial > %s/partial.bin'", USER, CLIENT_DIR)
-    deadline = time.time() + SEAL_WAIT
-    while 'i' not in host.check_output('lsattr -d %s/partial.bin', CLIENT_DIR).split()[0] and time.time() < deadline:
-        time.sleep(0.2)
+    assert wait_sealed(host, CLIENT_DIR + '/partial.bin') == []  # sealed, as every upload, before the quarantine
     rc, output, changed = play(host, 'quarantine', files='partial.bin,never-there.bin', reason='partial upload',
                                check_mode=True)
     assert rc == 0 and host.file(CLIENT_DIR + '/partial.bin').exists, output
@@ -303,7 +292,7 @@ def test_deprovision_keeps_every_byte_and_provision_restores_access(host):
     assert host.check_output(checksum) == before
     assert unsealed(repo_files(host)) == []
     rc, output, changed = play(host, 'provision', profile='restic',
-                               ssh_key=os.path.join(EPHEMERAL, 'client_key.pub'))
+                               ssh_key=KEY + '.pub')
     assert rc == 0, output
     assert host.check_output(checksum) == before
     assert len(snapshots(host)) == 1
@@ -347,13 +336,9 @@ def test_uploads_that_reuse_purged_inode_numbers_are_sealed_by_the_event_path(ho
     try:
         host.check_output("runuser -u %s -- sh -c 'for i in $(seq -w 1 20); do echo new > %s/new-$i.bin; done'",
                           USER, CLIENT_DIR)
-        deadline = time.time() + 5  # the event path seals in milliseconds; the sweep is stopped
-        while True:
-            flags = host.check_output("lsattr %s/new-*.bin", CLIENT_DIR)
-            unsealed_now = [line for line in flags.splitlines() if 'i' not in line.split()[0]]
-            if not unsealed_now or time.time() > deadline:
-                break
-            time.sleep(0.2)
+        # The event path seals in milliseconds; the sweep is stopped.
+        unsealed_now = wait_sealed(host, CLIENT_DIR, lambda rel: re.fullmatch(rb'new-[0-9]+\.bin', rel) is not None,
+                                   timeout=5)
     finally:
         host.check_output('systemctl start worm-sftp-sweep.timer')
     reused = inodes(host, 'new-*.bin') & purged

@@ -25,47 +25,19 @@ import paramiko
 import pytest
 
 import worm_testinfra
-from worm_testinfra import run, ssh_port
+from worm_client import KEY, connect, dir_of, wait_sealed
+from worm_testinfra import fresh_dir, known_hosts, run, ssh_port, work_dir
 
-EPHEMERAL = os.environ.get('MOLECULE_EPHEMERAL_DIRECTORY', '')
-KEY = os.path.join(EPHEMERAL, 'client_key')
 GROUP = 'worm-sftp-window'
 DUP, DPC, RCL = 'win-dup', 'win-dpc', 'win-rcl'
 CLIENTS = (DUP, DPC, RCL)
-SEAL_WAIT = 20
-
-
-def work_dir(host, *parts):
-    return worm_testinfra.work_dir(host, 'windows', *parts)
-
-
-def fresh_dir(host, name):
-    return worm_testinfra.fresh_dir(host, 'windows', name)
-
-
-def known_hosts(host):
-    return worm_testinfra.known_hosts(host, 'windows')
 
 
 def play(host, name, client, **extra):
     """Run playbook worm.sftp.<name> for client against this container; its output."""
-    rc, output = worm_testinfra.playbook(host, 'windows', name, client=client, **extra)
+    rc, output = worm_testinfra.playbook(host, name, client=client, **extra)
     assert rc == 0, output[-3000:]
     return output
-
-
-def flags(host, client):
-    out = host.check_output('find /backups/%s -type f -exec lsattr -d {} +', client)
-    return {line.split(None, 1)[1]: line.split(None, 1)[0] for line in out.splitlines() if line.strip()}
-
-
-def wait_sealed(host, client):
-    deadline = time.time() + SEAL_WAIT
-    while True:
-        unsealed = sorted(path for path, value in flags(host, client).items() if 'i' not in value)
-        if not unsealed or time.time() > deadline:
-            return unsealed
-        time.sleep(0.5)
 
 
 def members(host):
@@ -89,20 +61,9 @@ def make_data(host, program, version):
     return data
 
 
-def sftp_session(host, client):
-    """A paramiko SFTP session as the client, in its directory: (ssh, sftp)."""
-    ssh = paramiko.SSHClient()
-    ssh.load_host_keys(known_hosts(host))
-    ssh.connect('127.0.0.1', port=ssh_port(host), username='backup-' + client, key_filename=KEY,
-                allow_agent=False, look_for_keys=False, timeout=30)
-    sftp = ssh.open_sftp()
-    sftp.chdir('/' + client)
-    return ssh, sftp
-
-
 def removal_refused(host, client):
     """Upload a new file and try to remove it and a sealed file: True when both are refused."""
-    ssh, sftp = sftp_session(host, client)
+    transport, sftp = connect(host, client, in_directory=True)
     try:
         sealed = [name for name in sftp.listdir() if name.startswith(('duplicati-', 'duplicity-'))][:1]
         probe = 'probe-%s' % uuid.uuid4().hex
@@ -115,7 +76,7 @@ def removal_refused(host, client):
                 refused += 1
         return refused == 1 + len(sealed) and probe in sftp.listdir()
     finally:
-        ssh.close()
+        transport.close()
 
 
 # duplicity: real duplicity 0.8.22 over sftp:// (paramiko backend).
@@ -173,7 +134,7 @@ def dpc_index(sftp):
 
 def dpc_backup(host, data):
     """Upload the blocks the remote does not have yet, then the version's dlist."""
-    ssh, sftp = sftp_session(host, DPC)
+    transport, sftp = connect(host, DPC, in_directory=True)
     try:
         where, _index_of = dpc_index(sftp)
         files, new = {}, {}
@@ -190,12 +151,12 @@ def dpc_backup(host, data):
         time.sleep(1.1)  # one dlist per second
         sftp.putfo(io.BytesIO(json.dumps({'files': files}).encode()), dpc_name('dlist'))
     finally:
-        ssh.close()
+        transport.close()
 
 
 def dpc_restore(host, target):
     """Restore the newest version (newest dlist) into target."""
-    ssh, sftp = sftp_session(host, DPC)
+    transport, sftp = connect(host, DPC, in_directory=True)
     try:
         newest = sorted(n for n in sftp.listdir() if n.endswith('.dlist.zip'))[-1]
         with sftp.open(newest) as handle:
@@ -208,14 +169,14 @@ def dpc_restore(host, target):
             with open(os.path.join(target, rel), 'wb') as handle:
                 handle.write(content)
     finally:
-        ssh.close()
+        transport.close()
 
 
 def dpc_delete_and_compact(host):
     """Duplicati's delete (every version but the newest) and compact: volumes holding blocks
     no longer needed are downloaded, the blocks still needed are uploaded in a new volume,
     then the old volumes, their indexes and the old versions are removed."""
-    ssh, sftp = sftp_session(host, DPC)
+    transport, sftp = connect(host, DPC, in_directory=True)
     try:
         versions = sorted(n for n in sftp.listdir() if n.endswith('.dlist.zip'))
         with sftp.open(versions[-1]) as handle:
@@ -233,7 +194,7 @@ def dpc_delete_and_compact(host):
             sftp.remove(name)
         return len(versions) - 1, len(wasteful)
     finally:
-        ssh.close()
+        transport.close()
 
 
 # rclone: dated copies.
@@ -278,7 +239,7 @@ def test_two_backups_of_each_client_are_sealed(host):
     rclone(host, 'copy', make_data(host, 'rclone', 1), ':sftp:/%s/2026-11-30' % RCL)
     rclone(host, 'copy', make_data(host, 'rclone', 2), ':sftp:/%s/2026-12-01' % RCL)
     for client in CLIENTS:
-        assert wait_sealed(host, client) == [], client
+        assert wait_sealed(host, dir_of(client)) == [], client
 
 
 def test_outside_a_window_nothing_can_be_removed(host):
@@ -317,7 +278,7 @@ def test_after_the_close_remove_is_refused_and_the_newest_backups_restore(host):
     assert members(host) == []
     for client in CLIENTS:
         assert ',remove' not in force_command(host, client), client
-        assert wait_sealed(host, client) == [], client
+        assert wait_sealed(host, dir_of(client)) == [], client
         assert removal_refused(host, client), client
     restores(host)
 
@@ -327,7 +288,7 @@ def test_a_legal_hold_closes_the_window(host):
     assert members(host) == ['backup-' + RCL]
     play(host, 'legal_hold', RCL, hold=True, reason='case 2026-43')
     assert members(host) == []
-    assert wait_sealed(host, RCL) == []
+    assert wait_sealed(host, dir_of(RCL)) == []
     assert removal_refused(host, RCL)
     play(host, 'legal_hold', RCL, hold=False, reason='case closed')
 
@@ -341,11 +302,11 @@ def test_a_window_closes_on_time_without_an_admin(host):
     # by hand, once inside the window and once just after it, to keep the wall time short.
     assert host.service('worm-sftp-windows.timer').is_running
     duplicity(host, 'full', make_data(host, 'duplicity', 3), dup_url(host))
-    assert wait_sealed(host, DUP) == []
+    assert wait_sealed(host, dir_of(DUP)) == []
     play(host, 'release', DUP, older_than='0s', window='30s')
     until = json.loads(host.check_output('cat /var/lib/worm-sftp/state/%s.json', DUP))['release']['until_epoch']
     assert members(host) == ['backup-' + DUP]
-    ssh, sftp = sftp_session(host, DUP)  # opened under the window's rules, kept open across its end
+    transport, sftp = connect(host, DUP, in_directory=True)  # opened under the window's rules, kept open across its end
     try:
         host.check_output('systemctl start worm-sftp-windows.service')
         assert time.time() < until, 'the release playbook took longer than the window'
@@ -361,11 +322,11 @@ def test_a_window_closes_on_time_without_an_admin(host):
         with pytest.raises((IOError, EOFError, paramiko.SSHException)):
             sftp.listdir()
     finally:
-        ssh.close()
+        transport.close()
     assert 'release window closed client=%s user=backup-%s' % (DUP, DUP) in host.check_output(
         'journalctl -t worm-sftp-windows --no-pager')
     assert ',remove' not in force_command(host, DUP)
-    assert wait_sealed(host, DUP) == []
+    assert wait_sealed(host, dir_of(DUP)) == []
     assert removal_refused(host, DUP)
     restore = fresh_dir(host, 'dup-restore-timed')
     duplicity(host, 'restore', dup_url(host), restore)
