@@ -24,7 +24,7 @@ def sealer_identity():
     with open(ROLE_VARS) as handle:
         role_vars = yaml.safe_load(handle)
     caps = ','.join('+' + name[4:].lower() for name in role_vars['__backup_target_sealer_capabilities'])
-    return role_vars['__backup_target_sealer_user'], caps, role_vars['__backup_target_pending_dir']
+    return role_vars['__backup_target_sealer_user'], caps, role_vars['__backup_target_layout']['pending_dir']
 
 
 def sealer_sandbox(host):
