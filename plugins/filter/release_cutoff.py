@@ -42,7 +42,7 @@ _value:
 '''
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.worm.sftp.plugins.module_utils.sealing import release_cutoff as sealer_release_cutoff
+from ansible_collections.worm.sftp.plugins.module_utils.lifecycle import release_cutoff as sealer_release_cutoff
 
 
 def release_cutoff(state, now):

@@ -12,12 +12,10 @@ __metaclass__ = type
 
 import re
 
-from .sealing import CLIENT_NAME_RE
+from .clients import is_client_name
 
 # useradd's own limit is 32; the client name is shorter because it also names files and units.
 USER_NAME_RE = re.compile(r'[a-z][a-z0-9-]{0,31}')
-# 'dev' is the chroot's /dev (the syslog socket of internal-sftp).
-RESERVED_NAMES = ('dev',)
 # A crypt(3) hash as shadow stores it: $id$[params$]salt$hash (yescrypt $y$, SHA-512 $6$,
 # bcrypt $2b$, ...). No ':' (the field separator of /etc/shadow), no whitespace, no lock prefix.
 PASSWORD_HASH_RE = re.compile(r'\$[0-9a-z]{1,4}\$[./0-9A-Za-z$=,]+')
@@ -25,11 +23,6 @@ PASSWORD_HASH_RE = re.compile(r'\$[0-9a-z]{1,4}\$[./0-9A-Za-z$=,]+')
 
 def _is_name(value, pattern):
     return isinstance(value, str) and pattern.fullmatch(value) is not None
-
-
-def is_client_name(value):
-    """The one rule for client names (the sealer's own, sealing.CLIENT_NAME_RE), matched whole."""
-    return _is_name(value, CLIENT_NAME_RE) and value not in RESERVED_NAMES
 
 
 def client_errors(client):

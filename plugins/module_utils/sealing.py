@@ -17,14 +17,14 @@ import errno
 import json
 import os
 import pwd
-import re
 import time
 
+from . import clients
 from . import exemptions
+from . import lifecycle
 from . import fsflags
 from . import treewalk
 
-CLIENT_NAME_RE = re.compile(r'^[a-z][a-z0-9-]{0,24}$')
 SEAL = fsflags.FlagSpec('+i')
 # Every directory of a client, once the sealer has seen it: root's, in the client's group,
 # group-writable and sticky. No setgid: the client's entries get its primary group, which is
@@ -40,17 +40,16 @@ SEEN_CLOCKS = ('unsealed', 'exempt')
 ACL_XATTRS = ('system.posix_acl_access', 'system.posix_acl_default')
 
 
-def release_cutoff(state, now):
-    """The one rule for release windows, used by the sealer and (as the filter
-    worm.sftp.release_cutoff) by the admin playbooks. state is a client's lifecycle
-    state as those playbooks write it: {"legal_hold": null or {...}, "release": null or
-    {"cutoff_epoch": ..., "until_epoch": ...}}. While the window is open and no legal hold
-    is set, files last modified at or before the returned time stay unsealed; None when
-    every file is to be sealed."""
-    release = (state or {}).get('release') or {}
-    if (state or {}).get('legal_hold') or release.get('until_epoch') is None or now >= release['until_epoch']:
-        return None
-    return release.get('cutoff_epoch')
+def seen_from_json(seen):
+    """{client: {clock: {inode: first seen}}} as the sweep keeps it (sealer.sweep.write_seen),
+    with anything else in it left out (those files' clocks then start now)."""
+    if not isinstance(seen, dict):
+        return {}
+    return dict((name, dict(
+        (clock, dict((inode, float(when)) for inode, when in (clocks.get(clock) or {}).items()
+                     if isinstance(when, (int, float))))
+        for clock in SEEN_CLOCKS if isinstance(clocks.get(clock) or {}, dict)))
+        for name, clocks in seen.items() if isinstance(clocks, dict))
 
 
 class ClientPolicy:
@@ -58,8 +57,8 @@ class ClientPolicy:
     state the admin playbooks keep in <state_dir>/<name>.json (legal hold, release window)."""
 
     def __init__(self, name, root, exempt=(), state=None, user=None):
-        if not CLIENT_NAME_RE.fullmatch(name or ''):
-            raise ValueError('client name %r is not valid' % (name,))
+        if not clients.is_client_name(name):
+            raise ValueError(clients.name_error(name))
         self.name = name
         self.root = root
         # The profile's exemptions (see exemptions.py). Settings written by an older role held
@@ -67,13 +66,19 @@ class ClientPolicy:
         # writes the settings again.
         self.exemptions = exemptions.parse_rules([rule for rule in exempt or () if isinstance(rule, dict)])
         self.user = user
-        self.state = state or {}
+        self.state = state or lifecycle.empty(name)
+        self.state_error = None
 
     @classmethod
     def from_json(cls, text, state_text=None):
         data = json.loads(text)
-        return cls(data['name'], data['root'], data.get('exempt', ()),
-                   state=json.loads(state_text) if state_text else None, user=data.get('user'))
+        policy = cls(data['name'], data['root'], data.get('exempt', ()), user=data.get('user'))
+        try:
+            policy.state = lifecycle.parse(policy.name, state_text)
+        except lifecycle.StateError as exc:
+            # Fail safe: a state that cannot be read releases nothing (every file is sealed).
+            policy.state_error = str(exc)
+        return policy
 
     def user_uid(self):
         """The client account's uid, or None when there is none."""
@@ -87,24 +92,24 @@ class ClientPolicy:
         return bool(self.state.get('legal_hold'))
 
     def released_up_to(self, now):
-        """Files last modified at or before this time stay unsealed (see release_cutoff)."""
-        return release_cutoff(self.state, now)
+        """Files last modified at or before this time stay unsealed (see lifecycle.release_cutoff)."""
+        return lifecycle.release_cutoff(self.state, now)
 
 
 def load_client(config_dir, state_dir, name):
     """(policy, identity) of a client; identity changes whenever its settings or its
     lifecycle state change (inode, size and mtime of both files)."""
-    if not CLIENT_NAME_RE.fullmatch(name):
-        raise ValueError('not a client name: %r' % name)
+    if not clients.is_client_name(name):
+        raise ValueError(clients.name_error(name))
     texts, identity = [], []
-    for directory in (config_dir, state_dir):
+    for path in (clients.settings_file(config_dir, name), clients.state_file(state_dir, name)):
         try:
-            with open(os.path.join(directory, name + '.json')) as handle:
+            with open(path) as handle:
                 st = os.fstat(handle.fileno())
                 texts.append(handle.read())
                 identity.append((st.st_ino, st.st_size, st.st_mtime_ns))
         except FileNotFoundError:
-            if directory == config_dir:
+            if not texts:  # the settings: without them there is no client
                 raise
             texts.append(None)
             identity.append(None)
@@ -125,8 +130,13 @@ class SealRun(treewalk.TreeVisit):
     """
 
     def __init__(self, policy, log, max_paths=20, sealed_inodes=None, overdue_before=None, on_directory=None,
-                 seen_before=None):
+                 seen_before=None, seal=True):
         super(SealRun, self).__init__([treewalk.FILE], max_paths)
+        # False: only count (the audit), changing nothing: a file the sealer would seal now
+        # is left 'pending', and directories the client made are not taken over.
+        self.seal = seal
+        # Up to max_paths paths of the files counted as overdue and as sealed but empty.
+        self.examples = {'overdue': [], 'sealed_empty': []}
         self.on_directory = on_directory
         self.policy = policy
         self.log = log
@@ -152,15 +162,15 @@ class SealRun(treewalk.TreeVisit):
         # sealer paces a client by the rest of its scan only.
         self.sealing_seconds = 0.0
         self.newest_mtime = None
-        self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0, hard_linked=0,
-                           directories_taken_over=0)
+        self.counts.update(sealed=0, already_sealed=0, busy=0, released=0, overdue=0, hard_linked=0, pending=0,
+                           sealed_empty=0, directories_taken_over=0)
         self.client_gid = None
 
     def entered(self, fd, relpath):
         if relpath == '.':
             # The role made the client directory root's, in the client's group: the group to give.
             self.client_gid = os.fstat(fd).st_gid
-        else:
+        elif self.seal:
             self.take_over(fd, relpath)
         if self.on_directory is not None:
             self.on_directory(fd, relpath)
@@ -213,13 +223,25 @@ class SealRun(treewalk.TreeVisit):
             self._user_uid = (self.policy.user_uid(),)
         return self._user_uid[0]
 
-    def left_unsealed(self, reason, st):
+    def left_unsealed(self, reason, relpath, st):
         """Count a file this run leaves unsealed, and as overdue when it was last written, or
         first seen unsealed by a sweep, before the bound."""
         self.counts[reason] += 1
         first_seen = self.first_seen('unsealed', st)
         if self.overdue_before is not None and min(st.st_mtime, first_seen) < self.overdue_before:
             self.counts['overdue'] += 1
+            self.example('overdue', relpath)
+
+    def sealed_size(self, relpath, st):
+        """Note a sealed file that is empty: an upload cut short by a full disk, which its client
+        cannot retry until the admin quarantines it."""
+        if st.st_size == 0:
+            self.counts['sealed_empty'] += 1
+            self.example('sealed_empty', relpath)
+
+    def example(self, kind, relpath):
+        if len(self.examples[kind]) < self.max_paths:
+            self.examples[kind].append(treewalk.display(relpath))
 
     def first_seen(self, clock, st):
         """When a run first saw this file in the clock's state (now, if no earlier run did)."""
@@ -243,6 +265,7 @@ class SealRun(treewalk.TreeVisit):
         flags = self.flag_io.get(fd, path)
         if flags & fsflags.IMMUTABLE:
             self.counts['already_sealed'] += 1
+            self.sealed_size(relpath, st)
             self.remember(st)
             return
         if self.released_up_to is not None and st.st_mtime <= self.released_up_to:
@@ -251,13 +274,13 @@ class SealRun(treewalk.TreeVisit):
         # A second name of someone else's file (a hard link made where fs.protected_hardlinks
         # is off, or by root) would seal that file where it lives too: left for the admin.
         if st.st_nlink > 1 and st.st_uid != self.user_uid():
-            self.left_unsealed('hard_linked', st)
+            self.left_unsealed('hard_linked', relpath, st)
             self.log('not sealed client=%s path=%s: hard link to a file of uid %d' % (
                 self.policy.name, json.dumps(treewalk.display(relpath)), st.st_uid))
             return
         with fsflags.no_writers(fd) as finished:
             if not finished:
-                self.left_unsealed('busy', st)
+                self.left_unsealed('busy', relpath, st)
                 return
             # Closed: an exemption may still leave it to the client, within its bounds.
             if self.exempt_files is not None and self.exempt_files.rule_for(
@@ -265,8 +288,12 @@ class SealRun(treewalk.TreeVisit):
                 self.first_seen('exempt', st)
                 self.counts['exempt'] += 1
                 return
+            if not self.seal:
+                self.left_unsealed('pending', relpath, st)
+                return
             fsflags.update(self.flag_io, fd, path, SEAL, before=flags)
         self.counts['sealed'] += 1
+        self.sealed_size(relpath, st)
         self.remember(os.fstat(fd))  # setting the flag changed the change time
         self.log('sealed client=%s path=%s size=%d inode=%d' % (
             self.policy.name, json.dumps(treewalk.display(relpath)), st.st_size, st.st_ino))

@@ -16,7 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from . import sealing
+from . import lifecycle, sealing
 
 WINDOW_GROUP = 'worm-sftp-window'
 
@@ -25,12 +25,12 @@ def users_to_narrow(members, states, now):
     """The members of the window group that must leave it now, sorted.
 
     members: the user names in the group. states: user name -> that client's lifecycle
-    state (as sealing.release_cutoff reads it). A member stays only while its client's
+    state (as lifecycle.release_cutoff reads it). A member stays only while its client's
     window is open by that one rule; a member that is no known client's account, or
     whose state could not be read (absent from states), leaves too: the group widens
     what an account may do, so every doubt narrows."""
     return sorted(set(user for user in members if user not in states
-                      or sealing.release_cutoff(states[user], now) is None))
+                      or not lifecycle.window_open(states[user], now)))
 
 
 def client_states(config_dir, state_dir, names, on_error):
@@ -43,6 +43,9 @@ def client_states(config_dir, state_dir, names, on_error):
             policy, _identity = sealing.load_client(config_dir, state_dir, name)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             on_error(name, exc)
+            continue
+        if policy.state_error:
+            on_error(name, ValueError(policy.state_error))
             continue
         if policy.user:
             states[policy.user] = policy.state

@@ -14,7 +14,8 @@ version_added: 0.1.0
 description:
   - True for a string of lowercase letters, digits and dashes that starts with a letter, at most 25 characters, other than
     the reserved C(dev). The whole string must match, so a trailing line break makes it invalid.
-  - The same rule as the sealer's and the role's preflight (filter C(worm.sftp.client_errors)).
+  - The same rule as the sealer's, the admin modules' and the role's preflight (filter C(worm.sftp.client_errors)),
+    defined once in the collection's C(module_utils/clients.py).
 options:
   _input:
     description: The value to test.
@@ -36,7 +37,7 @@ _value:
   type: bool
 '''
 
-from ansible_collections.worm.sftp.plugins.module_utils.accounts import is_client_name
+from ansible_collections.worm.sftp.plugins.module_utils.clients import is_client_name
 
 
 class TestModule(object):

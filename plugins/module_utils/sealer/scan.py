@@ -10,10 +10,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
 import time
 
-from .. import sealing
+from .. import clients, sealing
 from . import journal
 
 # What can end a client's scan early: logged, and the other clients are sealed all the same.
@@ -58,6 +57,8 @@ class Scan:
         self.busy = 0.0  # seconds spent walking, over all slices
         try:
             self.policy, identity = sealing.load_client(layout.config_dir, layout.state_dir, name)
+            if self.policy.state_error:
+                journal.log('client=%s %s; sealing every file' % (name, self.policy.state_error), journal.ERROR)
             self.run = sealing.SealRun(self.policy, log_line,
                                        sealed_inodes=memory.sealed(name, identity) if remember else None,
                                        overdue_before=overdue_before, on_directory=on_directory,
@@ -110,5 +111,5 @@ def seal(layout, name, memory, overdue_before=None):
 
 
 def all_clients(layout):
-    """Every provisioned client: a settings file <client>.json each."""
-    return sorted(entry.name[:-5] for entry in os.scandir(layout.config_dir) if entry.name.endswith('.json'))
+    """Every provisioned client: a settings file each."""
+    return clients.provisioned(layout.config_dir)

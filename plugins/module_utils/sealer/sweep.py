@@ -32,13 +32,7 @@ def read_seen(path):
     except (OSError, ValueError) as exc:
         journal.log('cannot read %s: %s; unsealed and exempt files are timed from now' % (path, exc), journal.ERROR)
         return {}
-    if not isinstance(seen, dict):
-        return {}
-    return dict((name, dict(
-        (clock, dict((inode, float(when)) for inode, when in (clocks.get(clock) or {}).items()
-                     if isinstance(when, (int, float))))
-        for clock in sealing.SEEN_CLOCKS if isinstance(clocks.get(clock) or {}, dict)))
-        for name, clocks in seen.items() if isinstance(clocks, dict))
+    return sealing.seen_from_json(seen)
 
 
 def write_seen(path, memory, names, only_some):

@@ -21,7 +21,7 @@ import select
 import struct
 import time
 
-from .. import sealing
+from .. import clients
 from . import journal
 from .scan import Memory, Scan, all_clients
 
@@ -159,7 +159,7 @@ class Watcher:
                 self.kicked.update(all_clients(self.layout))
             elif wd == self.pending_wd:
                 client = os.fsdecode(name)
-                if sealing.CLIENT_NAME_RE.fullmatch(client):
+                if clients.is_client_name(client):
                     self.kicked.add(client)
             elif wd in self.settings_wds:
                 client = settings_client(name)
@@ -179,10 +179,7 @@ class Watcher:
 def settings_client(file_name):
     """The client whose settings or state file is file_name (bytes), or None for any
     other file (the temporary files of an atomic write, for example)."""
-    text = os.fsdecode(file_name)
-    if text.endswith('.json') and sealing.CLIENT_NAME_RE.fullmatch(text[:-5]):
-        return text[:-5]
-    return None
+    return clients.name_of_settings_file(os.fsdecode(file_name))
 
 
 class Scheduler:

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from ansible_collections.worm.sftp.plugins.module_utils import windows
+from ansible_collections.worm.sftp.plugins.module_utils import lifecycle, windows
 
 NOW = 1_800_000_000
 OPEN = {'legal_hold': None, 'release': {'cutoff_epoch': NOW - 86400, 'until_epoch': NOW + 60}}
@@ -55,7 +55,8 @@ def test_client_states_reads_what_the_sealer_reads(tmp_path):
     errors = []
     states, clients = windows.client_states(str(config), str(state), ['alice', 'bob', 'carol', 'dave', 'erin'],
                                             lambda name, exc: errors.append(name))
-    assert states == {'backup-alice': OPEN, 'backup-bob': {}}
+    # Read whole, as worm.sftp.client_state writes them (a client without a file: no hold, no window).
+    assert states == {'backup-alice': dict(OPEN, client='alice'), 'backup-bob': lifecycle.empty('bob')}
     assert clients == {'backup-alice': 'alice', 'backup-bob': 'bob'}
     assert errors == ['carol', 'erin']
     assert windows.users_to_narrow(['backup-alice', 'backup-bob', 'backup-carol'], states, NOW) == [
