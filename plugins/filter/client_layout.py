@@ -29,6 +29,15 @@ options:
     description: Whether SFTP sessions are chrooted to the backup root (then the client sees its directory as C(/<name>)).
     type: bool
     default: true
+  sshd_dropin_dir:
+    description: The host's sshd drop-in directory; adds C(sshd_dropin), the client's sshd block.
+    type: path
+  keys_dir:
+    description: Where sshd reads the authorized keys of the accounts; adds C(keys_file).
+    type: path
+  incron_dir:
+    description: incron's system table directory; adds C(incron_table), the client's table.
+    type: path
 author:
   - worm.sftp contributors (@worm-sftp)
 '''
@@ -41,7 +50,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: C(user), C(dir), C(path_seen) (the directory as the client's session sees it) and C(quarantine).
+  description: C(user), C(dir), C(path_seen) (the directory as the client's session sees it) and C(quarantine); with the
+    directories given, C(sshd_dropin), C(keys_file) and C(incron_table).
   type: dict
 '''
 
@@ -50,10 +60,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.worm.sftp.plugins.module_utils import clients
 
 
-def client_layout(client, root, chroot=True):
+def client_layout(client, root, chroot=True, sshd_dropin_dir=None, keys_dir=None, incron_dir=None):
     if not isinstance(client, dict) or not isinstance(client.get('name'), str):
         raise AnsibleFilterError('client_layout expects a client (a dict with name), not %r' % (client,))
-    return clients.layout(client, str(root), bool(chroot))
+    return clients.layout(client, str(root), bool(chroot), sshd_dropin_dir=sshd_dropin_dir, keys_dir=keys_dir,
+                          incron_dir=incron_dir)
 
 
 class FilterModule(object):

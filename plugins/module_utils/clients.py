@@ -79,15 +79,24 @@ def provisioned(config_dir):
     return sorted(name for name in (name_of_settings_file(entry.name) for entry in os.scandir(config_dir)) if name)
 
 
-def layout(client, root, chroot):
+def layout(client, root, chroot, sshd_dropin_dir=None, keys_dir=None, incron_dir=None):
     """Where one client's things are, from its entry in backup_target_clients (name, and user
-    when not the default), the backup root and whether sessions are chrooted."""
+    when not the default), the backup root and whether sessions are chrooted; with the host's
+    directories for them, also its sshd block, authorized keys and incron table."""
     name = client['name']
+    user = client.get('user') or user_of(name)
     client_dir = directory(root, name)
-    return dict(
-        user=client.get('user') or user_of(name),
+    paths = dict(
+        user=user,
         dir=client_dir,
         # The directory as the client's SFTP session sees it.
         path_seen='/' + name if chroot else client_dir,
         quarantine=quarantine_of(client_dir, name),
     )
+    if sshd_dropin_dir:
+        paths['sshd_dropin'] = os.path.join(sshd_dropin_dir, '50-worm-sftp-%s.conf' % name)
+    if keys_dir:
+        paths['keys_file'] = os.path.join(keys_dir, user)
+    if incron_dir:
+        paths['incron_table'] = os.path.join(incron_dir, 'worm-sftp-' + name)
+    return paths

@@ -114,7 +114,9 @@ def test_release_is_refused_on_legal_hold(host):
     assert host.run('runuser -u nobody -- cat %s', state).rc != 0
     rc, output, _changed = play(host, 'release', older_than='0s', window='1h')
     assert rc != 0 and 'is on legal hold since' in output and 'case 2026-42' in output, output
-    rc, output, _changed = play(host, 'release', older_than='0s', purge=True)
+    rc, output, _changed = play(host, 'purge', older_than='0s', confirm=CLIENT)
+    assert rc != 0 and 'is on legal hold since' in output, output
+    rc, output, _changed = play(host, 'release', older_than='0s', purge=True)  # the deprecated form
     assert rc != 0 and 'is on legal hold since' in output, output
     assert unsealed(repo_files(host)) == []
     rc, output, _changed = play(host, 'legal_hold', hold=False, reason='case closed')
@@ -308,16 +310,21 @@ def test_purge_deletes_only_old_files_and_only_when_asked(host):
     host.check_output('systemctl start worm-sftp-sweep.service')
     repo_before = host.check_output('find %s -type f -not -path "%s/locks/*" -exec sha256sum {} + | sort',
                                     REPO_DIR, REPO_DIR)
-    rc, output, changed = play(host, 'release', check_mode=True, older_than='180d', purge=True)
+    # Its own playbook, asked for with the client's name twice (issue 12 item 3).
+    for extra in ({}, {'confirm': 'someone-else'}):
+        rc, output, changed = play(host, 'purge', older_than='180d', **extra)
+        assert rc != 0 and 'confirm' in output and host.file(CLIENT_DIR + '/ancient.bin').exists, output
+    rc, output, changed = play(host, 'purge', check_mode=True, older_than='180d', confirm=CLIENT)
     assert rc == 0 and changed > 0 and host.file(CLIENT_DIR + '/ancient.bin').exists, output
-    rc, output, changed = play(host, 'release', older_than='180d', purge=True)
+    rc, output, changed = play(host, 'purge', older_than='180d', confirm=CLIENT)
     assert rc == 0 and changed > 0 and 'purged 1 file(s)' in output, output
     assert not host.file(CLIENT_DIR + '/ancient.bin').exists
     assert 'i' in host.check_output('lsattr -d %s/recent.bin', CLIENT_DIR).split()[0]
     assert host.check_output('find %s -type f -not -path "%s/locks/*" -exec sha256sum {} + | sort',
                              REPO_DIR, REPO_DIR) == repo_before
+    # The deprecated form still purges, and says where purging went.
     rc, output, changed = play(host, 'release', older_than='180d', purge=True)
-    assert rc == 0 and changed == 0, output
+    assert rc == 0 and changed == 0 and 'playbooks/purge.yml' in output, output
 
 
 def inodes(host, pattern):
@@ -333,7 +340,7 @@ def test_uploads_that_reuse_purged_inode_numbers_are_sealed_by_the_event_path(ho
     host.check_output('systemctl start worm-sftp-sweep.service')
     purged = inodes(host, 'old-*.bin')
     assert len(purged) == 20
-    rc, output, _changed = play(host, 'release', older_than='180d', purge=True)
+    rc, output, _changed = play(host, 'purge', older_than='180d', confirm=CLIENT)
     assert rc == 0 and 'purged 20 file(s)' in output, output
     host.check_output('systemctl stop worm-sftp-sweep.timer')
     try:

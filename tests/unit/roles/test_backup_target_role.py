@@ -25,19 +25,34 @@ def load(rel):
         return yaml.safe_load(handle)
 
 
-def test_defaults_match_argument_specs_key_for_key():
-    """Every entry point's options together are exactly the defaults, with the same values."""
-    specs = load('meta/argument_specs.yml')['argument_specs']
-    assert sorted(specs) == ['audit', 'deprovision', 'legal_hold', 'main', 'quarantine', 'release']
-    defaults = load('defaults/main.yml')
+ADMIN = os.path.join(os.path.dirname(ROLE), 'backup_admin')
+
+
+@pytest.mark.parametrize('role, prefix, entry_points', [
+    (ROLE, 'backup_target_', ['audit', 'deprovision', 'legal_hold', 'main', 'quarantine', 'release']),
+    (ADMIN, 'backup_admin_', ['audit', 'deprovision', 'legal_hold', 'purge', 'quarantine', 'release']),
+])
+def test_defaults_match_argument_specs_key_for_key(role, prefix, entry_points):
+    """Every entry point's options together are exactly the defaults, with the same values; an
+    option some entry point requires has no default (so that Ansible can tell it is missing)."""
+    with open(os.path.join(role, 'meta', 'argument_specs.yml')) as handle:
+        specs = yaml.safe_load(handle)['argument_specs']
+    with open(os.path.join(role, 'defaults', 'main.yml')) as handle:
+        defaults = yaml.safe_load(handle)
+    assert sorted(specs) == entry_points
+    required = set(name for spec in specs.values() for name, option in spec['options'].items()
+                   if option.get('required'))
     documented = set()
     for entry_point, spec in specs.items():
-        assert os.path.exists(os.path.join(ROLE, 'tasks', entry_point + '.yml')), entry_point
+        assert os.path.exists(os.path.join(role, 'tasks', entry_point + '.yml')), entry_point
         for name, option in spec['options'].items():
             assert 'description' in option and 'type' in option, (entry_point, name)
-            assert defaults[name] == option['default'], (entry_point, name)
-            assert name.startswith('backup_target_'), name
-            documented.add(name)
+            assert name.startswith(prefix), name
+            if name in required:
+                assert name not in defaults, (entry_point, name)
+            else:
+                assert defaults[name] == option['default'], (entry_point, name)
+                documented.add(name)
     assert sorted(defaults) == sorted(documented)
 
 

@@ -15,21 +15,25 @@ import pytest
 import yaml
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-ROLE = os.path.join(TOP, 'roles', 'backup_target')
 
 _spec = importlib.util.spec_from_file_location('role_readme', os.path.join(TOP, 'scripts', 'lib', 'role_readme.py'))
 role_readme = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(role_readme)
 
 
-def test_the_role_readme_reference_is_current():
-    with open(os.path.join(ROLE, 'meta', 'argument_specs.yml')) as handle:
+@pytest.mark.parametrize('role, shown', [
+    ('backup_target', ('backup_target_clients[].profile', 'backup_target_sweep_interval')),
+    ('backup_admin', ('backup_admin_client', 'backup_admin_confirm')),
+])
+def test_the_role_readme_reference_is_current(role, shown):
+    path = os.path.join(TOP, 'roles', role)
+    with open(os.path.join(path, 'meta', 'argument_specs.yml')) as handle:
         reference = role_readme.render(yaml.safe_load(handle))
-    with open(os.path.join(ROLE, 'README.md')) as handle:
+    with open(os.path.join(path, 'README.md')) as handle:
         readme = handle.read()
     assert role_readme.updated(readme, reference) == readme, \
-        'out of date: run python scripts/lib/role_readme.py roles/backup_target'
-    for name in ('backup_target_clients[].profile', 'backup_target_sweep_interval', 'backup_target_release_purge'):
+        'out of date: run python scripts/lib/role_readme.py roles/%s' % role
+    for name in shown:
         assert '| `%s` |' % name in readme
 
 

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, worm.sftp contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The role's window_access.yml (what release, legal_hold and deprovision run) on this machine,
+"""The admin role's window_access.yml (what release, legal_hold and deprovision run) on this machine,
 with real gpasswd and pkill, in a private mount namespace with a copy of /etc: opening
 adds the account to the window group once, closing takes it out and ends its sessions."""
 
@@ -41,10 +41,12 @@ def test_window_access_opens_once_and_closing_ends_the_sessions(tmp_path):
         if shutil.which(tool) is None:
             pytest.skip('%s is not installed' % tool)
     play = [{'name': 'Window access', 'hosts': 'localhost', 'gather_facts': False,
-             'vars': {'backup_target_client': 'alice', '__backup_target_admin': {'user': 'backup-alice'}},
-             'tasks': [{'name': 'Window access', 'ansible.builtin.include_role': {
-                 'name': 'worm.sftp.backup_target', 'tasks_from': 'window_access'},
-                 'vars': {'__backup_target_window_access': '{{ access | bool }}'}}]}]
+             'vars': {'backup_admin_client': 'alice', '__backup_admin_settings': {'user': 'backup-alice'}},
+             'tasks': [{'name': 'Layout', 'ansible.builtin.include_role': {
+                 'name': 'worm.sftp.backup_admin', 'tasks_from': 'layout'}},
+                 {'name': 'Window access', 'ansible.builtin.include_role': {
+                     'name': 'worm.sftp.backup_admin', 'tasks_from': 'window_access'},
+                  'vars': {'__backup_admin_window_access': '{{ access | bool }}'}}]}]
     (tmp_path / 'play.json').write_text(json.dumps(play))
     subprocess.run(['cp', '-a', '/etc', str(tmp_path / 'etc')], check=True)
     proc = subprocess.run(

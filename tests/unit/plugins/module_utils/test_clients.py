@@ -36,6 +36,11 @@ def test_layout_of_a_client():
         'user': 'alice-bk', 'dir': '/srv/b/alice', 'path_seen': '/srv/b/alice',
         'quarantine': '/srv/b/.worm-sftp/quarantine/alice'}
     assert clients.quarantine_of('/backups/alice/', 'alice') == '/backups/.worm-sftp/quarantine/alice'
+    files = clients.layout({'name': 'alice'}, '/backups', True, sshd_dropin_dir='/etc/ssh/sshd_config.d',
+                           keys_dir='/etc/ssh/worm-sftp/authorized_keys', incron_dir='/etc/incron.d')
+    assert (files['sshd_dropin'], files['keys_file'], files['incron_table']) == (
+        '/etc/ssh/sshd_config.d/50-worm-sftp-alice.conf', '/etc/ssh/worm-sftp/authorized_keys/backup-alice',
+        '/etc/incron.d/worm-sftp-alice')
 
 
 def test_provisioned_clients_are_the_settings_files_with_client_names(tmp_path):
