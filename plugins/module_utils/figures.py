@@ -30,7 +30,7 @@ UNSEALED_REASONS = (
     ('released', 'released'),          # in an open release window
     ('exempt', 'exempt'),              # a profile exemption (restic's locks, temp files) within its bounds
     ('hard_link', 'hard_linked'),      # a second name of another account's file: left for the admin
-    ('failed', 'failed'),              # could not be read
+    ('failed', 'failed'),              # could not be read (a directory that could not be read counts once)
     ('pending', 'pending'),            # closed and due: the next scan seals it (the audit only)
 )
 
@@ -109,16 +109,17 @@ def filesystem(path):
 
 
 def alarms(per_client, failed_clients, filesystems, bound, full_percent):
-    """One sentence per reason to act now: overdue files, clients that could not be walked, a
-    backup filesystem with less than full_percent of its space or inodes free."""
+    """One sentence per reason to act now: overdue files, each client's problem in failed_clients
+    [(name, what)] (could not be walked, a lifecycle state that cannot be read), a backup
+    filesystem with less than full_percent of its space or inodes free."""
     said = []
     for figures in per_client:
         if figures['unsealed_overdue_files']:
             examples = figures['unsealed_overdue_examples'] or figures['failures']
             said.append('%s: %d file(s) unsealed for longer than %s, e.g. %s' % (
                 figures['name'], figures['unsealed_overdue_files'], bound, examples[0] if examples else ''))
-    for name, error in failed_clients:
-        said.append('%s: cannot be walked: %s' % (name, error))
+    for name, problem in failed_clients:
+        said.append('%s: %s' % (name, problem))
     for fs in filesystems:
         for what, free, total in (('bytes', fs['free_bytes'], fs['size_bytes']),
                                   ('inodes', fs['free_inodes'], fs['inodes'])):

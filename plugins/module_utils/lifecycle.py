@@ -117,7 +117,7 @@ def open_window(state, now, older_than, older_than_seconds, window_seconds, reas
                          'with playbooks/legal_hold.yml -e client=%s -e hold=false -e reason=...'
                          % (state['client'], state['legal_hold']['since'], state['legal_hold']['reason'],
                             state['client']))
-    if window_open(state, now) and state['release']['older_than'] == older_than:
+    if window_open(state, now) and state['release'].get('older_than') == older_than:
         return state
     until = int(now) + int(window_seconds)
     return dict(state, release={

@@ -237,6 +237,7 @@ def main():
         skip_open_for_writing=dict(type='bool', default=True),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    fsflags.ignore_lease_breaks()
     path = module.params['path']
     if module.params['max_paths'] < 0:
         module.fail_json(msg='max_paths must be 0 or more', path=path)

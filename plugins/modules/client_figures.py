@@ -57,8 +57,9 @@ options:
     type: path
     default: /var/lib/worm-sftp/sweep/seen.json
 notes:
-  - Needs root to read every client's files and flags. A file being written is asked about with a read lease,
-    which its writer never notices.
+  - Needs root to read every client's files and flags. Whether an unsealed file is still open for writing is asked
+    of the kernel with a read lease, as the sealer does; a client opening that file for writing at that moment waits
+    the microseconds until the lease is given back.
 seealso:
   - module: worm.sftp.lsattr
 author:
@@ -155,6 +156,7 @@ def main():
         ),
         supports_check_mode=True,
     )
+    fsflags.ignore_lease_breaks()
     params = module.params
     bound_error = durations.duration_error(params['sealing_bound'], 'sealing_bound')
     if bound_error:
@@ -178,10 +180,11 @@ def main():
             run = figures.walk(policy, overdue_before, seen_before=(seen.get(name) or {}), seal=False,
                                max_paths=params['max_paths'])
         except WALK_ERRORS as exc:
-            failed.append((name, str(exc)))
+            failed.append((name, 'cannot be walked: %s' % exc))
             continue
         if policy.state_error:
-            module.warn('client %s: %s; the sealer seals every file meanwhile' % (name, policy.state_error))
+            failed.append((name, '%s; the sealer seals every file meanwhile, repair it or place a legal hold'
+                           % policy.state_error))
         per_client.append(figures.of_client(policy, run, started))
     roots = sorted(set(os.path.dirname(f['path']) for f in per_client)) or [params['root']]
     filesystems = []
@@ -189,7 +192,7 @@ def main():
         try:
             filesystems.append(figures.filesystem(root))
         except OSError as exc:
-            failed.append(('filesystem ' + root, str(exc)))
+            failed.append(('backup filesystem ' + root, 'cannot be read: %s' % exc))
     module.exit_json(
         changed=False, at=lifecycle.iso(started), sealing_bound=params['sealing_bound'], clients=per_client,
         filesystem=filesystems[0] if filesystems else None, filesystems=filesystems,

@@ -17,7 +17,9 @@ description:
   - Reads one provisioned client's settings, as the sealer reads them, and its lifecycle state, checks both, and
     with O(action) places or lifts a legal hold or opens or closes a release window, writing the state the sealer
     and C(worm-sftp-windows) honour.
-  - The only writer of that state; the admin playbooks of C(worm.sftp.backup_target) use it.
+  - The only writer of that state; the role C(worm.sftp.backup_admin) uses it.
+  - A state file that cannot be read (the sealer then seals every file) is reported in RV(state_error) by V(read) and
+    replaced by V(hold); every other action fails on it.
   - Fails, changing nothing, when the name is not a client name, the client is not provisioned, its state cannot be
     read, or the request is not valid (a release window while on legal hold, a hold without a reason).
   - Only the state changes here; sealing, unsealing and the account's group are the playbooks' next steps.
@@ -97,6 +99,10 @@ state:
   returned: always
   type: dict
   sample: {client: alice-laptop, legal_hold: null, release: null}
+state_error:
+  description: Why the state file could not be read (then RV(state) starts from no hold and no window), or null.
+  returned: always
+  type: str
 window_open:
   description: Whether a release window is open now (and no legal hold is set).
   returned: always
@@ -142,6 +148,10 @@ def settings(config_dir, name):
                 exempt=data.get('exempt') or [])
 
 
+# The actions that go on when the state on disk cannot be read.
+UNREADABLE_OK = ('read', 'hold')
+
+
 def seconds(text, option, minimum=None):
     error = durations.duration_error(text, option, minimum=minimum)
     if error:
@@ -185,18 +195,30 @@ def main():
         module.fail_json(msg=clients.name_error(name))
     now = int(time.time())
     path = clients.state_file(params['state_dir'], name)
+    state_error = None
     try:
         client = settings(params['config_dir'], name)
-        before = lifecycle.read(path, name)
+        try:
+            before = lifecycle.read(path, name)
+        except lifecycle.StateError as exc:
+            # The sealer seals every file meanwhile. Only what cannot release anything goes on
+            # from there: reading (for deprovision, quarantine) and placing a hold, which
+            # replaces the unreadable state with a readable one.
+            if params['action'] not in UNREADABLE_OK:
+                raise lifecycle.StateError(
+                    '%s (%s). Nothing is released, closed or lifted from a state that cannot be read: repair the file, '
+                    'or place a legal hold (which replaces it) and lift it again.' % (exc, path))
+            state_error = '%s (%s)' % (exc, path)
+            before = lifecycle.empty(name)
         after = changed_state(params, before, now)
-        changed = after != before
+        changed = after != before or (state_error is not None and params['action'] == 'hold')
         if changed and not module.check_mode:
             lifecycle.write(path, after)
     except (lifecycle.StateError, OSError) as exc:
         module.fail_json(msg=str(exc))
     cutoff = lifecycle.release_cutoff(after, now)
     result = dict(
-        changed=changed, settings=client, state=after, window_open=cutoff is not None,
+        changed=changed, settings=client, state=after, state_error=state_error, window_open=cutoff is not None,
         released_age=None if cutoff is None else now - cutoff,
         quarantine=clients.quarantine_of(client['root'], name),
         now=dict(epoch=now, iso=lifecycle.iso(now), stamp=lifecycle.stamp(now)))

@@ -10,9 +10,8 @@ __metaclass__ = type
 
 import argparse
 import os
-import signal
 
-from .. import layout
+from .. import fsflags, layout
 from . import journal, sweep, watch
 
 
@@ -38,8 +37,7 @@ def main(layout_file, argv=None):
     except layout.LayoutError as exc:
         journal.log(str(exc), journal.ERROR)
         return 'worm-sftp-sealer: %s' % exc
-    # A writer opening a file we hold a lease on sends SIGIO; the lease is released right away.
-    signal.signal(signal.SIGIO, signal.SIG_IGN)
+    fsflags.ignore_lease_breaks()
     os.umask(0o077)
     if args.watch:
         try:

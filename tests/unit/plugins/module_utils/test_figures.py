@@ -133,7 +133,7 @@ def test_a_nearly_full_filesystem_is_an_alarm(free, free_inodes, alarm):
 
 def test_alarms_for_a_client_that_cannot_be_walked_and_a_full_filesystem():
     space = {'path': '/backups', 'free_bytes': 5, 'size_bytes': 1000, 'free_inodes': 500, 'inodes': 1000}
-    assert figures.alarms([], [('bob', 'No such file or directory')], [space], '15m', 1) == [
+    assert figures.alarms([], [('bob', 'cannot be walked: No such file or directory')], [space], '15m', 1) == [
         'bob: cannot be walked: No such file or directory',
         'backup filesystem /backups: 5 bytes free of 1000, less than 1%: uploads will soon fail']
 

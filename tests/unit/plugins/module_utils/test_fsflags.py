@@ -6,6 +6,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from ansible_collections.worm.sftp.plugins.module_utils import fsflags
@@ -66,3 +72,34 @@ def test_known_letters_accepts_read_only_ones_for_filters():
     assert fsflags.known_letters_to_bits('ie') == I | E
     with pytest.raises(fsflags.FlagError):
         fsflags.known_letters_to_bits('iq')
+
+
+def _lease_held_while_a_writer_opens(path, ignore):
+    """Exit status of a process that holds a read lease on path while another process opens it
+    for writing (which breaks the lease: the kernel sends the holder SIGIO)."""
+    pid = os.fork()
+    if pid == 0:  # the holder
+        status = 1
+        try:
+            if ignore:
+                fsflags.ignore_lease_breaks()
+            fd = os.open(path, os.O_RDONLY)
+            with fsflags.no_writers(fd) as finished:
+                writer = subprocess.Popen([sys.executable, '-c', 'import os, sys; os.close(os.open(sys.argv[1], os.O_WRONLY))',
+                                           path])
+                time.sleep(0.5)
+            writer.wait(timeout=30)
+            status = 0 if finished else 2
+        finally:
+            os._exit(status)
+    _pid, status = os.waitpid(pid, 0)
+    return status
+
+
+def test_a_writer_breaking_the_lease_does_not_end_a_process_that_ignores_lease_breaks(tmp_path):
+    path = tmp_path / 'upload.bin'
+    path.write_bytes(b'data')
+    status = _lease_held_while_a_writer_opens(str(path), ignore=False)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGIO  # what the audit risked
+    status = _lease_held_while_a_writer_opens(str(path), ignore=True)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

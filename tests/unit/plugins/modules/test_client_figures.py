@@ -59,3 +59,15 @@ def test_a_client_whose_directory_is_gone_is_an_alarm_not_a_crash(run_module, wo
     failed, result = run_module(client_figures.main, **dirs)
     assert not failed and result['clients'] == []
     assert len(result['alarms']) == 1 and result['alarms'][0].startswith('alice: cannot be walked:')
+
+
+def test_a_lifecycle_state_that_cannot_be_read_is_an_alarm(run_module, workdir):
+    dirs = provision(workdir, 'alice')
+    os.mkdir(dirs['state_dir'])
+    with open(os.path.join(dirs['state_dir'], 'alice.json'), 'w') as handle:
+        handle.write('{broken')
+    failed, result = run_module(client_figures.main, **dirs)
+    assert not failed and [c['name'] for c in result['clients']] == ['alice']
+    assert result['alarms'] == ['alice: the lifecycle state of alice is not JSON: Expecting property name enclosed in '
+                                'double quotes: line 1 column 2 (char 1); the sealer seals every file meanwhile, repair '
+                                'it or place a legal hold']

@@ -82,3 +82,24 @@ def test_a_state_that_cannot_be_read_is_reported_not_overwritten(run_module, dir
     assert failed and 'not JSON' in result['msg']
     with open(path) as handle:
         assert handle.read() == '{broken'
+
+
+@pytest.mark.parametrize('action, fails', [('read', False), ('hold', False), ('lift', True), ('close_window', True),
+                                           ('open_window', True)])
+def test_an_unreadable_state_can_be_read_and_replaced_by_a_hold_only(run_module, dirs, action, fails):
+    os.mkdir(dirs['state_dir'])
+    path = os.path.join(dirs['state_dir'], 'alice.json')
+    with open(path, 'w') as handle:
+        handle.write('{"legal_hold": "yes"}')
+    failed, result = run_module(client_state.main, client='alice', action=action, older_than='1d', reason='case 9',
+                                **dirs)
+    assert failed == fails
+    if fails:
+        assert 'cannot be read' in result['msg'] and 'place a legal hold' in result['msg']
+    else:
+        assert 'since and reason' in result['state_error']
+    policy, _identity = sealing.load_client(dirs['config_dir'], dirs['state_dir'], 'alice')
+    if action == 'hold':
+        assert result['changed'] and policy.legal_hold and policy.state_error is None
+    else:
+        assert policy.state_error is not None  # left as it was
