@@ -118,14 +118,16 @@ def connection_settings(host):
         return dict(yaml.safe_load(handle), ansible_user='root')
 
 
-def playbook(host, name, check_mode=False, **extra):
-    """Run playbook worm.sftp.<name> against this container with extra vars, as an admin runs
-    it; (rc, output)."""
+def playbook(host, name, check_mode=False, host_vars=None, **extra):
+    """Run playbook worm.sftp.<name> (or the playbook file at the path name) against this
+    container with extra vars, as an admin runs it, its inventory holding the converge's
+    settings and host_vars; (rc, output)."""
     inventory = os.path.join(work_dir(host), 'inventory.json')
     with open(inventory, 'w') as handle:
         json.dump({'backup_targets': {'hosts': {host.backend.get_hostname(): dict(
-            converge_host_settings(), **connection_settings(host))}}}, handle)
-    argv = ['ansible-playbook', '-i', inventory, 'worm.sftp.' + name, '-e', json.dumps(extra)]
+            converge_host_settings(), **dict(host_vars or {}, **connection_settings(host)))}}}, handle)
+    argv = ['ansible-playbook', '-i', inventory, name if os.sep in name else 'worm.sftp.' + name,
+            '-e', json.dumps(extra)]
     if check_mode:
         argv.append('--check')
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=PROJECT, check=False,

@@ -38,6 +38,9 @@ options:
   incron_dir:
     description: incron's system table directory; adds C(incron_table), the client's table.
     type: path
+  config_dir:
+    description: Where the sealer reads the client settings; adds C(settings_file), the client's.
+    type: path
 author:
   - worm.sftp contributors (@worm-sftp)
 '''
@@ -51,7 +54,7 @@ EXAMPLES = r'''
 RETURN = r'''
 _value:
   description: C(user), C(dir), C(path_seen) (the directory as the client's session sees it) and C(quarantine); with the
-    directories given, C(sshd_dropin), C(keys_file) and C(incron_table).
+    directories given, C(sshd_dropin), C(keys_file), C(incron_table) and C(settings_file).
   type: dict
 '''
 
@@ -60,11 +63,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.worm.sftp.plugins.module_utils import clients
 
 
-def client_layout(client, root, chroot=True, sshd_dropin_dir=None, keys_dir=None, incron_dir=None):
+def client_layout(client, root, chroot=True, sshd_dropin_dir=None, keys_dir=None, incron_dir=None, config_dir=None):
     if not isinstance(client, dict) or not isinstance(client.get('name'), str):
         raise AnsibleFilterError('client_layout expects a client (a dict with name), not %r' % (client,))
     return clients.layout(client, str(root), bool(chroot), sshd_dropin_dir=sshd_dropin_dir, keys_dir=keys_dir,
-                          incron_dir=incron_dir)
+                          incron_dir=incron_dir, config_dir=config_dir)
 
 
 class FilterModule(object):

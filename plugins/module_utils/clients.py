@@ -79,10 +79,10 @@ def provisioned(config_dir):
     return sorted(name for name in (name_of_settings_file(entry.name) for entry in os.scandir(config_dir)) if name)
 
 
-def layout(client, root, chroot, sshd_dropin_dir=None, keys_dir=None, incron_dir=None):
+def layout(client, root, chroot, sshd_dropin_dir=None, keys_dir=None, incron_dir=None, config_dir=None):
     """Where one client's things are, from its entry in backup_target_clients (name, and user
     when not the default), the backup root and whether sessions are chrooted; with the host's
-    directories for them, also its sshd block, authorized keys and incron table."""
+    directories for them, also its sshd block, authorized keys, incron table and settings."""
     name = client['name']
     user = client.get('user') or user_of(name)
     client_dir = directory(root, name)
@@ -99,4 +99,35 @@ def layout(client, root, chroot, sshd_dropin_dir=None, keys_dir=None, incron_dir
         paths['keys_file'] = os.path.join(keys_dir, user)
     if incron_dir:
         paths['incron_table'] = os.path.join(incron_dir, 'worm-sftp-' + name)
+    if config_dir:
+        paths['settings_file'] = settings_file(config_dir, name)
     return paths
+
+
+def to_provision(listed, name=None, given=None):
+    """The clients one run of playbooks/provision.yml handles on a host: every client the host's
+    backup_target_clients lists (absent ones included, which the role deprovisions) when no name
+    is given; otherwise exactly the named one, its listed entry (when there is one) with what was
+    given on the command line (given: option -> value, None when not given) put over it.
+    ValueError says what to change."""
+    if not isinstance(listed, list):
+        raise ValueError('backup_target_clients must be a list of clients, for example [{name: alice-laptop}], '
+                         'not %s: correct it in the inventory (group_vars or host_vars).' % _shown(listed))
+    if name is None:
+        if not listed:
+            raise ValueError('No client to provision: give one with -e client=NAME (for example -e client=alice-laptop), '
+                             'or list the host\'s clients in backup_target_clients (group_vars or host_vars).')
+        return list(listed)
+    if not is_client_name(name):
+        raise ValueError(name_error(name) + ' Give it with -e client=NAME, or leave -e client out to provision '
+                         'the clients listed in backup_target_clients.')
+    entries = [entry for entry in listed if isinstance(entry, dict) and entry.get('name') == name]
+    if len(entries) > 1:
+        raise ValueError('Client %s is listed %d times in backup_target_clients: keep one entry.' % (name, len(entries)))
+    if entries and entries[0].get('state', 'present') == 'absent':
+        raise ValueError('Client %s is listed with state: absent in backup_target_clients, so the next run from the '
+                         'inventory would deprovision it again: set its state to present there (or remove the '
+                         'state) and run again.' % name)
+    client = dict(entries[0]) if entries else {'name': name}
+    client.update((option, value) for option, value in (given or {}).items() if value is not None)
+    return [client]

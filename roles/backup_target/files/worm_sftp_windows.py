@@ -27,7 +27,7 @@ import time
 # package comes from beside this file only (root's, like the file itself).
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from wormsftp import layout, windows  # noqa: E402  pylint: disable=wrong-import-position
+from wormsftp import clients as client_files, layout, windows  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def log(message, priority=syslog.LOG_INFO):
@@ -82,7 +82,7 @@ def main(layout_file):
         return 1
     if not members:
         return 0
-    names = sorted(entry.name[:-5] for entry in os.scandir(paths.config_dir) if entry.name.endswith('.json'))
+    names = client_files.provisioned(paths.config_dir)
     states, clients = windows.client_states(
         paths.config_dir, paths.state_dir, names,
         lambda name, exc: log('client=%s cannot be read: %s' % (name, exc), syslog.LOG_ERR))

@@ -23,7 +23,7 @@ import types
 import pytest
 import yaml
 
-from ansible_collections.worm.sftp.plugins.module_utils import layout, sealing, windows
+from ansible_collections.worm.sftp.plugins.module_utils import clients, layout, sealing, windows
 
 PROGRAM = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
                        'roles', 'backup_target', 'files', 'worm_sftp_windows.py')
@@ -33,7 +33,7 @@ Group = collections.namedtuple('Group', 'gr_name gr_passwd gr_gid gr_mem')
 @pytest.fixture
 def program(monkeypatch, tmp_path):
     package = types.ModuleType('wormsftp')
-    package.windows, package.sealing, package.layout = windows, sealing, layout
+    package.windows, package.sealing, package.layout, package.clients = windows, sealing, layout, clients
     monkeypatch.setitem(sys.modules, 'wormsftp', package)
     monkeypatch.setattr(sys, 'path', list(sys.path))
     loader = importlib.machinery.SourceFileLoader('worm_sftp_windows', PROGRAM)

@@ -41,6 +41,8 @@ def test_layout_of_a_client():
     assert (files['sshd_dropin'], files['keys_file'], files['incron_table']) == (
         '/etc/ssh/sshd_config.d/50-worm-sftp-alice.conf', '/etc/ssh/worm-sftp/authorized_keys/backup-alice',
         '/etc/incron.d/worm-sftp-alice')
+    assert clients.layout({'name': 'alice'}, '/backups', True, config_dir='/etc/worm-sftp/clients')['settings_file'] == (
+        clients.settings_file('/etc/worm-sftp/clients', 'alice'))
 
 
 def test_provisioned_clients_are_the_settings_files_with_client_names(tmp_path):
