@@ -22,6 +22,7 @@ PATHS = {
     'state_dir': "the clients' lifecycle states (legal hold, release window), written by the admin playbooks",
     'pending_dir': 'the kick files incron (and the window closer) write, one per client',
     'seen_file': "what the sweep saw of unsealed and exempt files, and since when",
+    'watch_status_file': "what the watching sealer reports of its directory watches, in its runtime directory",
 }
 
 
@@ -30,7 +31,7 @@ class LayoutError(Exception):
 
 
 class Layout:
-    """The shared paths, as attributes (config_dir, state_dir, pending_dir, seen_file)."""
+    """The shared paths, as attributes (config_dir, state_dir, pending_dir, seen_file, watch_status_file)."""
 
     def __init__(self, **paths):
         unknown = sorted(set(paths) - set(PATHS))

@@ -22,6 +22,8 @@ import json
 import os
 import time
 
+from . import atomic
+
 HOLD_KEYS = ('since', 'reason')
 RELEASE_KEYS = ('opened', 'older_than', 'cutoff_epoch', 'until_epoch', 'until', 'reason')
 
@@ -158,18 +160,5 @@ def write(path, state):
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         os.mkdir(directory, 0o700)
-    temp = '%s.%d.tmp' % (path, os.getpid())
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except OSError:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    atomic.replace_file(path, content, 0o600)
     return True

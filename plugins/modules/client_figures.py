@@ -21,7 +21,9 @@ description:
   - A file is overdue when it is unsealed although the sealer should have sealed it (open for writing, a hard link,
     or closed and due) and it was last written, or first seen unsealed by a sweep, longer ago than O(sealing_bound);
     files that cannot be read count as overdue too. A profile exemption or an open release window is not overdue.
-  - Returns the alarms (overdue files, clients that could not be walked, a backup filesystem almost full).
+  - Returns the alarms (overdue files, clients that could not be walked, a backup filesystem almost full, directories
+    the kernel would not let the watching sealer watch in a client's last scan), and notices (directories beyond a
+    client's cap of watches, sealed by its scans and the sweep by design).
 options:
   clients:
     description: The clients to count; every provisioned client (a settings file in O(config_dir)) when empty.
@@ -56,6 +58,10 @@ options:
     description: What the sweep has seen unsealed, and since when (a file its writer keeps fresh still grows old).
     type: path
     default: /var/lib/worm-sftp/sweep/seen.json
+  watch_status_file:
+    description: What the watching sealer reports of its directory watches; none when the sealer is not running.
+    type: path
+    default: /run/worm-sftp-sealer/watches.json
 notes:
   - Needs root to read every client's files and flags. Whether an unsealed file is still open for writing is asked
     of the kernel with a read lease, as the sealer does; a client opening that file for writing at that moment waits
@@ -108,6 +114,20 @@ filesystems:
   returned: always
   type: list
   elements: dict
+watches:
+  description:
+    - What the watching sealer last reported of its directory watches (C(watches), the kernel's C(limit),
+      C(per_client_cap), and per client the directories its last scan left without a watch, C(unwatched_over_cap),
+      C(unwatched_limit_reached) and C(unwatched_failed)); null when the sealer is not running or has not reported yet.
+  returned: always
+  type: dict
+  sample: {updated_epoch: 1796205600, watches: 1523, limit: 192536, per_client_cap: 10000, unwatched_over_cap: {},
+           unwatched_limit_reached: {}, unwatched_failed: {}}
+notices:
+  description: One sentence per thing worth knowing that needs no action now (a client beyond its cap of watches).
+  returned: always
+  type: list
+  elements: str
 alarms:
   description: One sentence per reason to act now.
   returned: always
@@ -125,7 +145,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.worm.sftp.plugins.module_utils import clients, durations, figures, fsflags
-from ansible_collections.worm.sftp.plugins.module_utils import lifecycle, sealing, treewalk
+from ansible_collections.worm.sftp.plugins.module_utils import lifecycle, sealing, treewalk, watches
 
 WALK_ERRORS = (OSError, ValueError, KeyError, TypeError, treewalk.WalkError, fsflags.FlagError)
 
@@ -153,6 +173,7 @@ def main():
             config_dir=dict(type='path', default='/etc/worm-sftp/clients'),
             state_dir=dict(type='path', default='/var/lib/worm-sftp/state'),
             seen_file=dict(type='path', default='/var/lib/worm-sftp/sweep/seen.json'),
+            watch_status_file=dict(type='path', default='/run/worm-sftp-sealer/watches.json'),
         ),
         supports_check_mode=True,
     )
@@ -193,10 +214,19 @@ def main():
             filesystems.append(figures.filesystem(root))
         except OSError as exc:
             failed.append(('backup filesystem ' + root, 'cannot be read: %s' % exc))
+    try:
+        watch_status = watches.read_status(params['watch_status_file'])
+    except (OSError, ValueError) as exc:
+        watch_status = None
+        failed.append(("the sealer's watch status " + params['watch_status_file'], 'cannot be read: %s' % exc))
+    # Only the clients audited: a host-wide audit covers them all.
+    audited = watches.of_clients(watch_status, names)
     module.exit_json(
         changed=False, at=lifecycle.iso(started), sealing_bound=params['sealing_bound'], clients=per_client,
-        filesystem=filesystems[0] if filesystems else None, filesystems=filesystems,
-        alarms=figures.alarms(per_client, failed, filesystems, params['sealing_bound'], params['full_percent']))
+        filesystem=filesystems[0] if filesystems else None, filesystems=filesystems, watches=watch_status,
+        notices=watches.notices(audited),
+        alarms=figures.alarms(per_client, failed, filesystems, params['sealing_bound'], params['full_percent'])
+        + watches.alarms(audited))
 
 
 if __name__ == '__main__':

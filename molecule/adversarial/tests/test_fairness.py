@@ -10,9 +10,13 @@ Sealer logic, the same on Debian 12 and 13: run on one platform."""
 import io
 import json
 import os
+import re
 import time
 import uuid
 
+import yaml
+
+import worm_testinfra
 from worm_client import ROOT, Session, as_client, remote
 from worm_testinfra import record_figures
 
@@ -25,6 +29,9 @@ UPLOAD_EVERY = 0.5
 MAX_DELAY = 1.0
 # A client that kicks without end keeps at most a quarter of a CPU busy (sealer PACE_FACTOR 3).
 MAX_CPU_SHARE = 0.4
+# Where the sealer reports its watches: the role's layout, defined once in its vars.
+with open(os.path.join(worm_testinfra.PROJECT, 'roles', 'backup_target', 'vars', 'main.yml')) as _handle:
+    WATCH_STATUS = yaml.safe_load(_handle)['__backup_target_layout']['watch_status_file']
 
 # As the flooding client's user: the directories, then a kick (a closed file at the top, which
 # incron reports) every KICK_EVERY seconds until the stop file appears.
@@ -95,6 +102,20 @@ def test_a_flooding_client_does_not_delay_another_clients_sealing(one_platform_h
                 time.sleep(UPLOAD_EVERY)
         time.sleep(2)
         cpu_share = (sealer_cpu(host) - cpu_before) / (time.time() - wall_before)
+        # Its 40,000 directories are beyond its cap of watches: the sealer reports them and the audit
+        # says so (a notice: its scans and the sweep seal there, by design), the watches that are
+        # within the kernel's limit raise no alarm.
+        status = json.loads(host.file(WATCH_STATUS).content_string)
+        assert status['unwatched_over_cap'].get('gen', 0) >= DIRECTORIES - status['per_client_cap'], status
+        assert status['unwatched_limit_reached'] == {} and status['watches'] < status['limit']
+        report = os.path.join(worm_testinfra.work_dir(host), 'audit-flood.json')
+        rc, output = worm_testinfra.playbook(host, 'audit', client='gen', audit_file=report)
+        assert re.search(r'Note: gen: \d+ directories beyond its cap of %d watches' % status['per_client_cap'],
+                         output), output[-3000:]
+        with open(report) as handle:
+            audit = json.load(handle)
+        assert audit['watches']['unwatched_over_cap']['gen'] > 0
+        assert not [alarm for alarm in audit['alarms'] if 'watch' in alarm], audit['alarms']
     finally:
         host.run('touch %s', '/tmp/flood-%s.stop' % tag)
         time.sleep(1)

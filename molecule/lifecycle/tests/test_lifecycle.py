@@ -257,6 +257,18 @@ def test_sweep_writes_the_figures_for_node_exporter(host):
     assert series['worm_sftp_filesystem_free_bytes{path="/backups"}'] > 0
     assert series['worm_sftp_filesystem_free_inodes{path="/backups"}'] > 0
     assert series['worm_sftp_sweep_failed_clients'] == 0
+    # The watching sealer's directory watches (restic's repository has hundreds of directories), under the
+    # limit, none left unwatched. The role's sysctl drop-in holds a budget for every client of the host at
+    # its cap (10,000 by default), never below the running value; in this container /proc/sys is read-only,
+    # so the running value is the test machine's.
+    dropin = dict(line.split(' = ') for line in host.file('/etc/sysctl.d/60-worm-sftp-inotify.conf').content_string
+                  .splitlines() if ' = ' in line)
+    limit = int(host.check_output('cat /proc/sys/fs/inotify/max_user_watches'))
+    clients = len(host.check_output('ls /etc/worm-sftp/clients').split())
+    assert int(dropin['fs.inotify.max_user_watches']) >= max(limit, clients * 10000)
+    assert series['worm_sftp_sealer_watches_limit'] == limit
+    assert int(host.check_output('find %s -type d | wc -l', REPO_DIR)) < series['worm_sftp_sealer_watches'] < limit
+    assert not any(name.startswith('worm_sftp_sealer_unwatched_directories') for name in series)
 
 
 def test_quarantine_moves_a_file_out_of_reach_and_keeps_it_sealed(host):

@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import os
 
-from .. import figures
+from .. import figures, watches
 
 
 def label_value(text):
@@ -19,10 +19,11 @@ def label_value(text):
     return str(text).replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
 
 
-def text(results, started, overdue_known=True):
+def text(results, started, overdue_known=True, watch_status=None):
     """The figures of a sweep that started at started, from its results [(policy, run)] (run
     None for a client it could not walk); without the overdue series when overdue_known is
-    false (no bound to count them by)."""
+    false (no bound to count them by); with the watching sealer's watches when its status
+    (watches.read_status) is given."""
     lines = []
 
     def metric(name, help_text, samples):
@@ -66,4 +67,17 @@ def text(results, started, overdue_known=True):
     metric('sweep_timestamp_seconds', 'When this sweep started.', [((), '%.0f' % started)])
     metric('sweep_failed_clients', 'Clients the sweep could not walk.',
            [((), sum(1 for policy, run in results if run is None))])
+    if watch_status:
+        metric('sealer_watches', 'Directory watches the sealer holds.', [((), watch_status['watches'])])
+        if watch_status.get('limit') is not None:
+            metric('sealer_watches_limit', 'fs.inotify.max_user_watches, the limit of the sealer\'s watches.',
+                   [((), watch_status['limit'])])
+        metric('sealer_unwatched_directories', 'Directories the last scan of the client left without a watch, by '
+               'reason: over_cap (by design), limit_reached and failed (alarm when above 0); scans and the sweep '
+               'seal there.',
+               [((('client', name), ('reason', reason)), count)
+                for reason in watches.REASONS
+                for name, count in sorted(watch_status.get('unwatched_' + reason, {}).items())])
+        metric('sealer_status_timestamp_seconds', 'When the sealer last wrote its watch status.',
+               [((), watch_status['updated_epoch'])])
     return '\n'.join(lines) + '\n'

@@ -13,10 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 import time
 
-from .. import durations, sealing
+from .. import atomic, durations, sealing, watches
 from . import journal, metrics
 from .scan import Memory, all_clients, seal
 
@@ -40,32 +39,26 @@ def write_seen(path, memory, names, only_some):
     (unless only some were swept). Logged, never fatal: the clocks then restart."""
     kept = dict((name, clocks) for name, clocks in memory.seen.items() if only_some or name in names)
     try:
-        replace_file(path, json.dumps(kept), 0o600)
+        atomic.replace_file(path, json.dumps(kept), 0o600)
     except OSError as exc:
         journal.log('cannot keep what the sweep saw in %s: %s' % (path, exc), journal.ERROR)
         return False
     return True
 
 
-def replace_file(path, content, mode):
-    """Replace path atomically (a reader never sees half a file), leaving no temporary file."""
-    temp = path + '.tmp'
-    try:
-        with open(temp, 'w') as handle:
-            handle.write(content)
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except OSError:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
 def write_textfile(path, content):
     """The figures for node_exporter, readable by it."""
-    replace_file(path, content, 0o644)
+    atomic.replace_file(path, content, 0o644)
+
+
+def watch_status(layout):
+    """The watching sealer's status for the figures; None (its series left out) when there is
+    none or it cannot be read, which is logged."""
+    try:
+        return watches.read_status(layout.watch_status_file)
+    except (OSError, ValueError) as exc:
+        journal.log('cannot read the watch status %s: %s' % (layout.watch_status_file, exc), journal.ERROR)
+        return None
 
 
 def sweep(layout, names=None, bound='15m', textfile=None):
@@ -88,7 +81,8 @@ def sweep(layout, names=None, bound='15m', textfile=None):
         # Without a bound the overdue series is left out rather than written as 0: an alarm
         # must not read as all clear (alert on its absence too).
         try:
-            write_textfile(textfile, metrics.text(results, started, overdue_known=overdue_before is not None))
+            write_textfile(textfile, metrics.text(results, started, overdue_known=overdue_before is not None,
+                                                  watch_status=watch_status(layout)))
         except (OSError, ValueError) as exc:
             journal.log('cannot write the figures to %s: %s; the sealing went on as logged above' % (textfile, exc),
                         journal.ERROR)

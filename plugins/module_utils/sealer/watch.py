@@ -16,12 +16,14 @@ __metaclass__ = type
 
 import collections
 import ctypes
+import errno
+import json
 import os
 import select
 import struct
 import time
 
-from .. import clients
+from .. import atomic, clients, watches
 from . import journal
 from .scan import Memory, Scan, all_clients
 
@@ -51,10 +53,13 @@ SLICE = 0.02
 HEAD_START = 0.04
 PACE_FACTOR = 3.0
 ACTIVE_SCANS = 16
-# Directory watches one client may hold (fs.inotify.max_user_watches is one budget for all
-# of root's processes): beyond it the client's new directories are sealed by its next scan
-# and by the sweep, and the other clients keep theirs (the role sets --max-watches).
+# Directory watches one client may hold, its top directory among them (fs.inotify.max_user_watches
+# is one budget for all the clients: the sealer's user's, which the role sizes, module_utils/
+# watches.py): beyond it the client's new directories are sealed by its next scan and by the
+# sweep, and the other clients keep theirs (the role sets --max-watches).
 MAX_WATCHES_PER_CLIENT = 10000
+# The status file (watches.status) is rewritten when it changes, at most this often.
+STATUS_EVERY = 1.0
 
 
 class WatchError(Exception):
@@ -96,6 +101,11 @@ class Watcher:
         self.max_watches = max_watches
         self.capped = set()   # clients at their cap, told so (again once they drop below it)
         self.full_warned = False
+        # Directories left without a watch, per client: in the scan under way, and in its last
+        # complete scan (what the status reports, so it clears once a rescan finds room).
+        self.scan_unwatched = {}  # client -> Counter(over_cap=, limit_reached=)
+        self.unwatched = {}
+        self.status_due = 0.0  # monotonic time of the next status write; None: nothing new
 
     def add(self, path, mask):
         return self.libc.inotify_add_watch(self.fd, os.fsencode(path), mask)
@@ -103,8 +113,12 @@ class Watcher:
     def directory_watcher(self, name):
         """The on_directory callback of a scan of client name: called before the walk lists
         the directory (treewalk.walk), so a file made there is either listed or reported."""
+        seen = self.scan_unwatched[name] = collections.Counter()
+
         def watch_directory(fd, relpath):
             top = relpath == '.'
+            if not top:
+                seen['directories'] += 1
             if not top and self.watches[name] >= self.max_watches:
                 # Its directories that have a watch keep it (same mask); the others get none.
                 if name not in self.capped:
@@ -115,6 +129,7 @@ class Watcher:
             # In a client directory incron reports the files; the sealer needs its new sub-directories.
             wd = self.add('/proc/self/fd/%d' % fd, (IN_CREATE | IN_MOVED_TO if top else SUBDIR_EVENTS) | IN_ONLYDIR)
             if wd < 0:
+                seen['limit_reached' if ctypes.get_errno() == errno.ENOSPC else 'failed'] += 1
                 if not self.full_warned:
                     self.full_warned = True
                     journal.log('cannot watch more directories (%s): raise fs.inotify.max_user_watches; '
@@ -123,12 +138,59 @@ class Watcher:
                 return
             if wd not in self.client_of:
                 self.watches[name] += 1
+                self.changed()
             self.client_of[wd] = name
             if top:
                 self.tops.add(wd)
             else:
                 self.tops.discard(wd)
         return watch_directory
+
+    def scanned(self, name):
+        """A scan of client name ended: the sub-directories it met that hold no watch (at the
+        cap, a directory is not even tried, whether it has one or not: counted from the
+        client's watches) are now the client's figure, those the kernel refused apart."""
+        if name not in self.scan_unwatched:
+            return  # its watches were recounted (an overflow) mid-scan: the last figure stands
+        seen = self.scan_unwatched.pop(name)
+        unwatched = max(0, seen['directories'] - max(0, self.watches[name] - 1))
+        limit_reached = min(seen['limit_reached'], unwatched)
+        failed = min(seen['failed'], unwatched - limit_reached)
+        counts = collections.Counter(over_cap=unwatched - limit_reached - failed, limit_reached=limit_reached,
+                                     failed=failed)
+        if counts != self.unwatched.get(name, collections.Counter()):
+            self.unwatched[name] = counts
+            self.changed()
+
+    def changed(self):
+        if self.status_due is None:
+            self.status_due = time.monotonic() + STATUS_EVERY
+
+    def status(self, now=None):
+        """What the status file holds (watches.status)."""
+        try:
+            limit = watches.kernel_limit(watches.WATCHES)
+        except (OSError, ValueError):
+            limit = None
+        return watches.status(sum(self.watches.values()), limit,
+                              dict((reason, dict((name, counts[reason]) for name, counts in self.unwatched.items()))
+                                   for reason in watches.REASONS),
+                              self.max_watches, now)
+
+    def report(self, force=False):
+        """Rewrite the status file when something changed and STATUS_EVERY has passed (or
+        force); how long until the next write is due (None: none is)."""
+        if self.status_due is None:
+            return None
+        wait = self.status_due - time.monotonic()
+        if wait > 0 and not force:
+            return wait
+        self.status_due = None
+        try:
+            atomic.replace_file(self.layout.watch_status_file, json.dumps(self.status()) + '\n', 0o644)
+        except OSError as exc:
+            journal.log('cannot write the watch status to %s: %s' % (self.layout.watch_status_file, exc), journal.ERROR)
+        return None
 
     def read(self, timeout):
         """Note the clients of every event that arrives within timeout seconds (None: wait
@@ -150,13 +212,7 @@ class Watcher:
             name = data[offset + 16:offset + 16 + length].rstrip(b'\0')
             offset += 16 + length
             if mask & IN_Q_OVERFLOW:
-                # Events were lost, the IN_IGNORED of removed directories among them: count the
-                # watches afresh from the scans of every client (a live watch is found again).
-                self.client_of.clear()
-                self.tops.clear()
-                self.watches.clear()
-                self.capped.clear()
-                self.kicked.update(all_clients(self.layout))
+                self.overflowed()
             elif wd == self.pending_wd:
                 client = os.fsdecode(name)
                 if clients.is_client_name(client):
@@ -170,10 +226,23 @@ class Watcher:
                 if client is not None:
                     self.watches[client] -= 1
                     self.capped.discard(client)
+                    self.changed()
                 self.tops.discard(wd)
             elif wd in self.client_of and (wd not in self.tops or mask & IN_ISDIR):
                 self.kicked.add(self.client_of[wd])
         return True
+
+    def overflowed(self):
+        """Events were lost, the IN_IGNORED of removed directories among them: count the
+        watches afresh from the scans of every client (a live watch is found again)."""
+        self.client_of.clear()
+        self.tops.clear()
+        self.watches.clear()
+        self.capped.clear()
+        # A scan under way counted directories against watches that are gone now.
+        self.scan_unwatched.clear()
+        self.changed()
+        self.kicked.update(all_clients(self.layout))
 
 
 def settings_client(file_name):
@@ -196,13 +265,15 @@ class Scheduler:
         self.clock = 0.0  # the walking time of the client last given a turn, never going back
         self.next_scan = {}  # client -> monotonic time before which it is not scanned again
 
-    def timeout(self):
+    def timeout(self, status_wait=None):
         """How long the loop may wait for events: not at all while a scan has work, until the
-        first paused client may start, or for ever."""
+        first paused client may start or the status is due (status_wait), or for ever."""
         if self.active:
             return 0
-        starts = [self.next_scan.get(name, 0) for name in self.watcher.kicked]
-        return max(0.0, min(starts) - time.monotonic()) if starts else None
+        waits = [max(0.0, self.next_scan.get(name, 0) - time.monotonic()) for name in self.watcher.kicked]
+        if status_wait is not None:
+            waits.append(status_wait)
+        return min(waits) if waits else None
 
     def virtual(self, name):
         return self.joined[name] + self.active[name].busy
@@ -230,6 +301,7 @@ class Scheduler:
         done = scan.advance(time.monotonic() + SLICE)
         walked = self.virtual(name)
         if done:
+            self.watcher.scanned(name)
             self.walked[name] = walked
             del self.active[name]
             del self.joined[name]
@@ -252,6 +324,7 @@ def watch(layout, max_watches):
     journal.log("watching %s and the clients' sub-directories" % layout.pending_dir)
     # A first scan of every client puts its sub-directories under watch.
     watcher.kicked.update(all_clients(layout))
+    watcher.report(force=True)
     while True:
-        watcher.read(scheduler.timeout())
+        watcher.read(scheduler.timeout(watcher.report()))
         scheduler.run_slice()

@@ -241,6 +241,7 @@ def test_the_installed_sealer_runs_from_its_own_directory_only(installed_program
     for path in paths.values():
         os.mkdir(path)
     paths['seen_file'] = os.path.join(workdir, 'seen.json')
+    paths['watch_status_file'] = os.path.join(workdir, 'watches.json')
     programs = installed_programs(paths)
     sealer = os.path.join(programs, 'worm-sftp-sealer')
     shown = subprocess.run(['/usr/bin/python3', '-I', sealer, '--help'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -46,7 +46,7 @@ def program(monkeypatch, tmp_path):
     layout_file = str(tmp_path / layout.FILE_NAME)
     with open(layout_file, 'w') as handle:
         json.dump(dict(config_dir=module.CONFIG_DIR, state_dir=module.STATE_DIR, pending_dir=module.PENDING_DIR,
-                       seen_file=str(tmp_path / 'seen.json')), handle)
+                       seen_file=str(tmp_path / 'seen.json'), watch_status_file=str(tmp_path / 'watches.json')), handle)
     monkeypatch.setattr(module, 'main', functools.partial(module.main, layout_file))
     module.commands, module.logged, module.members, module.exit_status = [], [], [], {}
 

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ctypes
+import errno
 import json
 import os
 import struct
@@ -14,7 +16,7 @@ import time
 
 import pytest
 
-from ansible_collections.worm.sftp.plugins.module_utils import layout, sealing
+from ansible_collections.worm.sftp.plugins.module_utils import layout, sealing, watches
 from ansible_collections.worm.sftp.plugins.module_utils.sealer import cli, journal, metrics, watch
 
 
@@ -62,7 +64,8 @@ def settings(workdir, monkeypatch):
     paths['root'] = os.path.join(workdir, 'backups')
     os.mkdir(paths['root'])
     paths['layout'] = layout.Layout(config_dir=paths['config'], state_dir=paths['state'],
-                                    pending_dir=paths['pending'], seen_file=os.path.join(workdir, 'seen.json'))
+                                    pending_dir=paths['pending'], seen_file=os.path.join(workdir, 'seen.json'),
+                                    watch_status_file=os.path.join(workdir, 'watches.json'))
     monkeypatch.setattr(journal, 'log', lambda message, priority=None: None)
     return paths
 
@@ -280,6 +283,72 @@ def test_one_client_cannot_take_every_directory_watch(settings, flags_of):
     assert 'i' in flags_of(path)
     assert len(tried) == 1  # the top; at its cap no other directory is even tried
     assert watcher.watches['many'] == 5
+    # Reported, for the sweep's metrics and the audit's alarm: 4 of its 12 directories are watched.
+    watcher.report(force=True)
+    status = watches.read_status(settings['layout'].watch_status_file)
+    assert status['watches'] == 5 + 2 and status['per_client_cap'] == 5
+    assert status['unwatched_over_cap'] == {'many': 8} and status['unwatched_limit_reached'] == {}
+    assert status['limit'] == watches.kernel_limit(watches.WATCHES)
+    assert watches.alarms(status) == [] and watches.notices(status)[0].startswith('many: 8 directories beyond its cap')
+    # Once the client has room again, its next scan clears the figure.
+    many = os.path.join(settings['root'], 'many')
+    for name in [name for name in sorted(os.listdir(many)) if not os.listdir(os.path.join(many, name))][3:]:
+        os.rmdir(os.path.join(many, name))  # 4 directories left, 1 of them with the upload
+    kick(settings, 'many')
+    drain_events(scheduler)
+    watcher.report(force=True)
+    assert watches.read_status(settings['layout'].watch_status_file)['unwatched_over_cap'] == {}
+
+
+def test_watches_recounted_after_lost_events_are_not_reported_as_unwatched(settings, monkeypatch):
+    """An event-queue overflow mid-scan drops the watch counts (every client is scanned again):
+    the scan under way, which counted directories against the old counts, reports nothing."""
+    monkeypatch.setattr(watch, 'SLICE', 0)
+    flood(settings, 'big', 50)
+    scheduler = scheduler_of(settings)
+    watcher = scheduler.watcher
+    watcher.kicked.update(watch.all_clients(settings['layout']))
+    for _step in range(20):
+        scheduler.run_slice()
+    assert 'big' in scheduler.active  # part-way
+    watcher.overflowed()
+    while 'big' in scheduler.active:  # the scan under way ends (the rescan waits for its pause)
+        scheduler.run_slice()
+    watcher.report(force=True)
+    assert watches.read_status(settings['layout'].watch_status_file)['unwatched_over_cap'] == {}
+    scheduler.drain()  # the rescan the overflow asked for counts every watch again
+    watcher.report(force=True)
+    status = watches.read_status(settings['layout'].watch_status_file)
+    assert status['unwatched_over_cap'] == {} and status['watches'] == 51
+
+
+def test_directories_the_kernel_refuses_to_watch_are_reported(settings, flags_of):
+    """At fs.inotify.max_user_watches inotify_add_watch fails with ENOSPC (made here for the
+    client's sub-directories: the real limit is the whole machine's): they are counted for the
+    audit's alarm, and the client's files there are still sealed by its scans."""
+    flood(settings, 'full', 3)
+    scheduler = scheduler_of(settings)
+    watcher = scheduler.watcher
+    real_add = watcher.add
+
+    def add(path, mask):
+        if watcher.watches['full'] >= 1:  # its top is watched, nothing below it
+            ctypes.set_errno(errno.ENOSPC)
+            return -1
+        return real_add(path, mask)
+    watcher.add = add
+    watcher.kicked.update(watch.all_clients(settings['layout']))
+    drain_events(scheduler)
+    watcher.report(force=True)
+    status = watches.read_status(settings['layout'].watch_status_file)
+    assert status['unwatched_limit_reached'] == {'full': 3} and status['watches'] == 1
+    assert watches.alarms(status)[0].startswith('full: 3 directories without a watch: the sealer reached '
+                                                'fs.inotify.max_user_watches')
+    path = os.path.join(settings['root'], 'full', sorted(os.listdir(os.path.join(settings['root'], 'full')))[0], 'v.zip')
+    upload(path)
+    kick(settings, 'full')
+    drain_events(scheduler)
+    assert 'i' in flags_of(path)
 
 
 @pytest.mark.parametrize('file_name, client', [
@@ -327,7 +396,8 @@ def sweep(workdir, monkeypatch):
 
     run.upload = upload
     run.paths = dict(config_dir=config_dir, state_dir=state_dir, pending_dir=os.path.join(workdir, 'pending'),
-                     seen_file=os.path.join(workdir, 'seen.json'))
+                     seen_file=os.path.join(workdir, 'seen.json'),
+                     watch_status_file=os.path.join(workdir, 'watches.json'))
     return run
 
 
@@ -404,8 +474,9 @@ def test_a_textfile_that_cannot_be_written_does_not_hide_the_sealing(sweep, work
     (None, 'cannot read'),
     ('{"config_dir": "/etc/worm-sftp/clients"', 'cannot read'),
     ('[]', 'must hold a JSON object'),
-    ('{"config_dir": "/c", "state_dir": "/s", "pending_dir": "/p"}', 'missing: seen_file'),
-    ('{"config_dir": "c", "state_dir": "/s", "pending_dir": "/p", "seen_file": "/f"}', 'config_dir must be an absolute'),
+    ('{"config_dir": "/c", "state_dir": "/s", "pending_dir": "/p"}', 'missing: seen_file, watch_status_file'),
+    ('{"config_dir": "c", "state_dir": "/s", "pending_dir": "/p", "seen_file": "/f", "watch_status_file": "/w"}',
+     'config_dir must be an absolute'),
 ])
 def test_without_a_good_layout_the_sealer_says_what_to_do_and_seals_nothing(
         sweep, workdir, flags_of, content, expected):

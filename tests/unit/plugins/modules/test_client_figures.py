@@ -71,3 +71,31 @@ def test_a_lifecycle_state_that_cannot_be_read_is_an_alarm(run_module, workdir):
     assert result['alarms'] == ['alice: the lifecycle state of alice is not JSON: Expecting property name enclosed in '
                                 'double quotes: line 1 column 2 (char 1); the sealer seals every file meanwhile, repair '
                                 'it or place a legal hold']
+
+
+def test_directories_the_sealer_could_not_watch_raise_the_alarm_for_the_clients_audited(run_module, workdir):
+    dirs = provision(workdir, 'alice')
+    provision(workdir, 'bob')
+    status_file = os.path.join(workdir, 'watches.json')
+    with open(status_file, 'w') as handle:
+        json.dump({'updated_epoch': 1, 'watches': 10003, 'limit': 8192, 'per_client_cap': 10000,
+                   'unwatched_over_cap': {'bob': 7}, 'unwatched_limit_reached': {'alice': 2},
+                   'unwatched_failed': {}}, handle)
+    failed, result = run_module(client_figures.main, check_mode=True, watch_status_file=status_file, **dirs)
+    assert not failed and result['watches']['watches'] == 10003
+    assert [alarm.split(':')[0] for alarm in result['alarms']] == ['alice']
+    assert 'fs.inotify.max_user_watches (8192, 10003 in use)' in result['alarms'][0]
+    assert [notice.split(':')[0] for notice in result['notices']] == ['bob']
+    failed, result = run_module(client_figures.main, check_mode=True, watch_status_file=status_file, clients=['bob'],
+                                **dirs)
+    assert result['alarms'] == [] and len(result['notices']) == 1
+    # A status the sealer's user could have forged into something else is an alarm, not a crash.
+    with open(status_file, 'w') as handle:
+        handle.write('{"watches": "many"}')
+    failed, result = run_module(client_figures.main, check_mode=True, watch_status_file=status_file, **dirs)
+    assert not failed and result['watches'] is None
+    assert result['alarms'] == ["the sealer's watch status %s: cannot be read: %s: updated_epoch, watches and "
+                                "per_client_cap must be counts" % (status_file, status_file)]
+    os.unlink(status_file)
+    failed, result = run_module(client_figures.main, check_mode=True, watch_status_file=status_file, **dirs)
+    assert not failed and result['watches'] is None and result['alarms'] == [] and result['notices'] == []
