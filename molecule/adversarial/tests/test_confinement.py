@@ -27,6 +27,11 @@ def sealer_identity():
     return role_vars['__backup_target_sealer_user'], caps, role_vars['__backup_target_layout']['pending_dir']
 
 
+# Not copied: what starts the sealer, and its runtime directory, which systemd removes when the
+# unit that names it stops (the test unit would take the running sealer's with it).
+NOT_SANDBOX = ('Type', 'ExecStart', 'Restart', 'RestartSec', 'RuntimeDirectory', 'RuntimeDirectoryMode')
+
+
 def sealer_sandbox(host):
     """The [Service] settings of the installed worm-sftp-sealer.service but what starts it:
     its user, capabilities and confinement, as systemd applies them."""
@@ -35,8 +40,7 @@ def sealer_sandbox(host):
         line = line.strip()
         if line.startswith('['):
             in_service = line == '[Service]'
-        elif in_service and line and not line.startswith('#') and \
-                line.split('=', 1)[0] not in ('Type', 'ExecStart', 'Restart', 'RestartSec'):
+        elif in_service and line and not line.startswith('#') and line.split('=', 1)[0] not in NOT_SANDBOX:
             settings.append(line)
     assert any(setting.startswith('ProtectSystem=') for setting in settings), settings
     return settings

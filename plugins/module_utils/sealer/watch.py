@@ -106,6 +106,7 @@ class Watcher:
         self.scan_unwatched = {}  # client -> Counter(over_cap=, limit_reached=)
         self.unwatched = {}
         self.status_due = 0.0  # monotonic time of the next status write; None: nothing new
+        self.status_failed = False
 
     def add(self, path, mask):
         return self.libc.inotify_add_watch(self.fd, os.fsencode(path), mask)
@@ -189,7 +190,13 @@ class Watcher:
         try:
             atomic.replace_file(self.layout.watch_status_file, json.dumps(self.status()) + '\n', 0o644)
         except OSError as exc:
-            journal.log('cannot write the watch status to %s: %s' % (self.layout.watch_status_file, exc), journal.ERROR)
+            # Said once until a write succeeds again, not on every change.
+            if not self.status_failed:
+                journal.log('cannot write the watch status to %s: %s' % (self.layout.watch_status_file, exc),
+                            journal.ERROR)
+            self.status_failed = True
+        else:
+            self.status_failed = False
         return None
 
     def read(self, timeout):

@@ -300,6 +300,26 @@ def test_one_client_cannot_take_every_directory_watch(settings, flags_of):
     assert watches.read_status(settings['layout'].watch_status_file)['unwatched_over_cap'] == {}
 
 
+def test_a_status_that_cannot_be_written_is_logged_once_until_it_can(settings, monkeypatch):
+    logged = []
+    monkeypatch.setattr(journal, 'log', lambda message, priority=None: logged.append(message))
+    watcher = scheduler_of(settings).watcher
+    os.rename(settings['state'], settings['state'] + '.away')  # any missing directory will do
+    monkeypatch.setattr(settings['layout'], 'watch_status_file', os.path.join(settings['state'], 'watches.json'))
+    for _attempt in range(3):
+        watcher.changed()
+        watcher.report(force=True)
+    assert len([line for line in logged if line.startswith('cannot write the watch status')]) == 1
+    os.rename(settings['state'] + '.away', settings['state'])
+    watcher.changed()
+    watcher.report(force=True)
+    assert watches.read_status(settings['layout'].watch_status_file)['watches'] == 0
+    os.rename(settings['state'], settings['state'] + '.away')
+    watcher.changed()
+    watcher.report(force=True)
+    assert len([line for line in logged if line.startswith('cannot write the watch status')]) == 2
+
+
 def test_watches_recounted_after_lost_events_are_not_reported_as_unwatched(settings, monkeypatch):
     """An event-queue overflow mid-scan drops the watch counts (every client is scanned again):
     the scan under way, which counted directories against the old counts, reports nothing."""
