@@ -107,10 +107,8 @@ def read_file(path):
     """The text of path, or None when there is none; a link there is not followed."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None
     except OSError:
-        return None  # a link (ELOOP) or unreadable: replaced whole
+        return None  # none there, a link (ELOOP) or unreadable: replaced whole
     with os.fdopen(fd) as handle:
         return handle.read()
 
